@@ -1,0 +1,132 @@
+"""Turning values into the book's files: one place for how casebook writes YAML.
+
+Amounts are written as quoted strings with two decimals ("1210.00") so that no editor or
+YAML reader ever sees a float; dates as ISO dates. Keys keep the order given.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import PurePosixPath
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+CENT = Decimal("0.01")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round half-up to cents: the edge where amounts meet people."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(amount: Decimal) -> str:
+    return str(cents(amount))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", money(value), style='"')
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_date(dumper: yaml.SafeDumper, value: date) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(date, _represent_date)
+_Dumper.add_representer(
+    datetime,
+    lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", v.isoformat(timespec="seconds")),
+)
+
+
+def to_yaml(mapping: Mapping[str, Any]) -> bytes:
+    """A mapping as a YAML document; None values and empty strings/lists are left out."""
+    clean = {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != ()}
+    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+    text = yaml.dump(
+        clean, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+    return text.encode("utf-8")
+
+
+def front_matter(mapping: Mapping[str, Any], body: str) -> bytes:
+    """A Markdown note: YAML front matter between `---` lines, then the body."""
+    head = to_yaml(mapping).decode("utf-8")
+    body = body.strip("\n")
+    return f"---\n{head}---\n\n{body}\n".encode("utf-8")
+
+
+def slug(text: str, *, fallback: str = "item") -> str:
+    """A safe file or folder name made of a-z, 0-9 and dashes."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = _SLUG_RE.sub("-", ascii_text.lower()).strip("-")
+    return cleaned[:60].strip("-") or fallback
+
+
+def free_name(existing: Iterable[str], stem: str, suffix: str) -> str:
+    """`stem + suffix`, or `stem-2 + suffix`, ... : the first name not in `existing`."""
+    taken = {PurePosixPath(name).name for name in existing}
+    candidate = f"{stem}{suffix}"
+    n = 2
+    while candidate in taken:
+        candidate = f"{stem}-{n}{suffix}"
+        n += 1
+    return candidate
+
+
+def payment_file(
+    *,
+    when: date,
+    amount: Decimal,
+    invoice: str | None = None,
+    reference: str = "",
+    origin: str = "",
+) -> bytes:
+    """The content of `cases/<id>/payments/<name>.yaml`."""
+    return to_yaml(
+        {"date": when, "amount": amount, "invoice": invoice, "reference": reference, "source": origin}
+    )
+
+
+def invoice_file(
+    *,
+    number: str,
+    issued: date,
+    due: date,
+    amount: Decimal,
+    currency: str = "EUR",
+    description: str = "",
+    reference: str = "",
+    attachment: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The content of `cases/<id>/invoices/<name>.yaml`."""
+    return to_yaml(
+        {
+            "number": number,
+            "issued": issued,
+            "due": due,
+            "amount": amount,
+            "currency": currency,
+            "description": description,
+            "reference": reference,
+            "attachment": attachment,
+            **(extra or {}),
+        }
+    )

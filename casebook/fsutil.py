@@ -1,0 +1,50 @@
+"""Writing files so that a crash never leaves half of one: temp file, fsync, rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step; the folder is created when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """`root / relative` when it stays inside `root` (no `..`, absolute path or symlink out)."""
+    if not relative or relative.startswith(("/", "\\")) or "\x00" in relative:
+        return None
+    candidate = (root / relative).resolve()
+    root = root.resolve()
+    if candidate == root or root in candidate.parents:
+        return candidate
+    return None
