@@ -69,9 +69,15 @@ class Source:
 
     path: str
     line: int = 1
+    keys: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    """Line of each top-level key of the record, for messages about one key."""
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def at(self, key: str) -> "Source":
+        """The place of one key of the record (the record's own line when unknown)."""
+        return Source(self.path, dict(self.keys).get(key, self.line))
 
 
 @dataclass(frozen=True, slots=True)

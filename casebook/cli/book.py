@@ -1,0 +1,123 @@
+"""The commands a new user meets first: init, demo, check, status, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from ..check import check as check_book
+from ..dump import money
+from ..newbook import create_book, schema_files
+from ..portfolio import BUCKETS, portfolio
+from .common import (
+    book_option,
+    clock_today,
+    echo_json,
+    echo_problems,
+    fail,
+    handle_errors,
+    json_option,
+    today_option,
+)
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--demo", is_flag=True, help="Add the example cases.")
+@handle_errors
+def init(path: Path, demo: bool) -> None:
+    """Create a new book at PATH: a git repository with settings, policies and letters."""
+    create_book(path, demo=demo)
+    click.echo(f"New book in {path}")
+    click.echo("Next: edit casebook.yaml (your name, IBAN, VAT), then add cases/<debtor>/ folders.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option("--no-cache", is_flag=True, help="Read every file again, ignoring the load cache.")
+@book_option
+def check(book_root: Path, as_json: bool, no_cache: bool) -> None:
+    """Validate the whole book; print every problem as `path:line: message`."""
+    book, problems = check_book(book_root, cache=not no_cache)
+    if as_json:
+        echo_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
+    else:
+        echo_problems(problems)
+    if problems:
+        if not as_json:
+            click.echo(f"{len(problems)} problem(s) in {book_root}", err=True)
+        raise click.exceptions.Exit(1)
+    if not as_json:
+        click.echo(f"ok: {len(book.cases)} cases, {sum(len(c.invoices) for c in book.cases.values())} invoices")
+
+
+@click.command()
+@book_option
+@today_option
+@json_option
+def status(book_root: Path, today: date | None, as_json: bool) -> None:
+    """The portfolio: open balance, overdue, oldest due date and aging per case."""
+    book, problems = check_book(book_root)
+    as_of = today or clock_today(book.settings.timezone)
+    figures = portfolio(book, as_of)
+    if as_json:
+        data = figures.to_json()
+        data["problems"] = len(problems)
+        echo_json(data)
+        return
+    if problems:
+        click.echo(f"warning: the book has {len(problems)} problem(s); run `casebook check`", err=True)
+    _print_table(figures)
+
+
+def _print_table(figures) -> None:
+    header = ("case", "policy", "open", "overdue", "oldest due", "late")
+    rows = [
+        (c.case_id, c.policy, money(c.open), money(c.overdue),
+         c.oldest_due.isoformat() if c.oldest_due else "-", str(c.days_late) if c.open > 0 else "-")
+        for c in figures.cases
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    right = {2, 3, 5}
+
+    def line(cells) -> str:
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    click.echo(line(header))
+    click.echo(line(["-" * w for w in widths]))
+    for row in rows:
+        click.echo(line(row))
+    click.echo()
+    click.echo(f"as of {figures.as_of}  ({figures.currency})")
+    click.echo(f"open     {money(figures.open):>12}   overdue {money(figures.overdue):>12}"
+               f"   credit {money(figures.credit)}")
+    click.echo("aging    " + "   ".join(f"{b}: {money(figures.aging[b])}" for b in BUCKETS))
+    if figures.dso is not None:
+        click.echo(f"DSO      {figures.dso:.1f} days")
+
+
+@click.command()
+@click.argument("kind", required=False)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every schema into this folder instead of printing one.")
+def schema(kind: str | None, out: Path | None) -> None:
+    """Print the JSON Schema of a file type (settings, debtor, invoice, ...) for editors."""
+    files = schema_files()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (out / name).write_bytes(data)
+        click.echo(f"{len(files)} schemas in {out}")
+        return
+    names = sorted(n.removesuffix(".schema.json") for n in files)
+    if kind not in names:
+        raise click.UsageError(f"name a file type: {', '.join(names)}")
+    click.echo(files[f"{kind}.schema.json"].decode(), nl=False)
+
+
+COMMANDS = [init, check, status, schema]
