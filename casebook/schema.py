@@ -174,7 +174,7 @@ def _decimal(v: Any) -> Decimal:
 def _money(r: Reader, v: Any, k: Key, line: int) -> Decimal:
     amount = _decimal(v)
     if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise _Bad(f"{v!r} is not a realistic amount")
+        raise _Bad(f"{v} is not a realistic amount")
     if k.type == "money" and amount <= 0:
         raise _Bad(f"{v} must be more than 0")
     if amount < 0:
