@@ -1,0 +1,49 @@
+"""`casebook site`: build the static overview and debtor pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..site import build_site
+from ..site.inputs import load
+from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site to (default: site/ in the book).",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when the book has problems.")
+@book_option
+@today_option
+@handle_errors
+def site(book_root: Path, today: date | None, out: Path | None, strict: bool) -> None:
+    """Build the static site: portfolio overview, forecast and a page per debtor.
+
+    Only pages whose inputs changed since the last build are written. Open index.html in
+    any browser; the site works from file:// and makes no request outside its folder.
+    """
+    book, problems = load(book_root)
+    if problems:
+        echo_problems(problems)
+        if strict:
+            raise fail(f"{len(problems)} problem(s) in the book (run `casebook check`)")
+        click.echo(f"warning: {len(problems)} problem(s) in the book; "
+                   "the pages show what could be read", err=True)
+    as_of = today or clock_today(book.settings.timezone)
+    built = build_site(book_root, out=out or book_root / "site", today=as_of, book=book)
+    report = built.report
+    click.echo(
+        f"site as of {as_of.isoformat()}: {len(report.written)} written, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} up to date, "
+        f"{len(report.removed)} removed"
+    )
+    click.echo(f"open {built.index}")
+
+
+COMMANDS = [site]

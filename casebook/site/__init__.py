@@ -1,0 +1,10 @@
+"""The static site: a portfolio overview and a page per debtor (SPEC section 5).
+
+`build_site(root, out=..., today=...)` reads the book and its git history once, builds the
+pages' context and writes only the pages whose inputs changed (see `build`).
+"""
+
+from .build import Built, build_site
+from .writer import Report
+
+__all__ = ["Built", "Report", "build_site"]

@@ -1,0 +1,182 @@
+"""What the site reads from the rest of casebook, in the shapes its pages need.
+
+The site computes nothing of its own about money or stages: the portfolio figures come
+from `casebook.portfolio` (the function `casebook status` prints, so the two always
+agree), claims from `casebook.claim`, stages, pauses and tasks from `casebook.engine`, the
+timeline from `casebook.history` (one pass over git for the whole book). This module is
+the one place that knows those interfaces; the pages see the small views below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .. import engine
+from ..balance import Allocation, allocate
+from ..history import History, read_history
+from ..load import load_book
+from ..model import Book, Case, Channel
+from ..portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
+
+__all__ = [
+    "BUCKETS", "CaseFigures", "Portfolio", "History", "State", "Due", "ClaimView",
+    "allocation", "case_figures", "claim", "due_within", "history", "load", "portfolio",
+    "state",
+]
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Where a case stands today (from the engine)."""
+
+    stage: str
+    """Last stage taken in the current round ("" before the first)."""
+    status: str
+    """not-due, open, paused, closed, agency."""
+    paused_by: str
+    """dispute, promise, plan or "" (what holds the case back)."""
+    paused_why: str
+    """The engine's words for it ("dispute on 2026-0042")."""
+    tasks: tuple[engine.PhoneTask, ...]
+    next_stage: str
+    next_date: date | None
+    waiting: str
+
+    @property
+    def handed_over(self) -> bool:
+        return self.status == engine.Status.AGENCY
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    date: date
+    case_id: str
+    stage: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    json: dict[str, Any]
+    periods: tuple[dict[str, Any], ...]
+    """Interest periods: invoice, start, end, days, rate, base, amount."""
+    costs: tuple[dict[str, Any], ...]
+    """Cost lines: label, basis, amount."""
+    warnings: tuple[str, ...]
+
+
+def load(root: Path) -> tuple[Book, list]:
+    loaded = load_book(root)
+    return loaded.book, list(loaded.problems)
+
+
+def history(root: Path) -> History:
+    return read_history(root)
+
+
+def allocation(case: Case) -> Allocation:
+    return allocate(case.invoices, case.payments)
+
+
+def _pause_kind(text: str) -> str:
+    for word, kind in (("dispute", "dispute"), ("promise", "promise"), ("plan", "plan")):
+        if word in text:
+            return kind
+    return "other"
+
+
+def state(book: Book, case: Case, today: date) -> State:
+    s = engine.case_state(book, case, today)
+    why = "; ".join(s.paused_by)
+    return State(
+        stage=s.last_stage or "",
+        status=str(s.status),
+        paused_by=_pause_kind(s.paused_by[0]) if s.paused_by else "",
+        paused_why=why,
+        tasks=s.tasks,
+        next_stage=s.next_action.stage if s.next_action else "",
+        # A stage whose date has passed is taken at the next run: today.
+        next_date=max(s.next_action.date, today) if s.next_action else None,
+        waiting=s.waiting,
+    )
+
+
+def due_within(book: Book, states: dict[str, State], today: date, days: int) -> list[Due]:
+    """The actions the engine's schedule takes in the next `days` days, soonest first.
+
+    Only cases whose next action falls in the window are simulated, so the cost follows
+    the work of the week, not the size of the book.
+    """
+    until = today + timedelta(days=days)
+    found: list[Due] = []
+    for case_id in sorted(states):
+        st = states[case_id]
+        if st.next_date is None or st.next_date > until or st.status in ("paused", "agency"):
+            continue
+        for action in engine.schedule(book, book.cases[case_id], today, until):
+            found.append(Due(action.date, case_id, action.label, str(action.channel)))
+    return sorted(found, key=lambda d: (d.date, d.case_id, d.stage))
+
+
+def stage_channel(book: Book, case: Case, stage_id: str) -> str:
+    policy = book.policy_for(case)
+    stage = policy.stage(stage_id) if policy else None
+    return str(stage.channel) if stage else str(Channel.EMAIL) if stage_id == "thanks" else ""
+
+
+def claim(book: Book, case: Case, today: date) -> ClaimView:
+    """The claim as of `today`: the money engine's `claim_for` when it is installed."""
+    try:
+        from ..claim import claim_for  # the money engineer's module
+    except ImportError:
+        return _principal_only(book, case, today)
+    result = claim_for(book, case, today)
+    data = result.to_json()
+    periods = tuple(
+        {
+            "invoice": getattr(p, "invoice", ""),
+            "start": getattr(p, "start", None),
+            "end": getattr(p, "end", None),
+            "days": getattr(p, "days", ""),
+            "rate": getattr(p, "rate", ""),
+            "base": getattr(p, "base", getattr(p, "principal", ZERO)),
+            "amount": getattr(p, "amount", getattr(p, "interest", ZERO)),
+        }
+        for p in getattr(result, "periods", ())
+    )
+    costs = tuple(
+        {
+            "label": getattr(c, "label", getattr(c, "kind", "")),
+            "basis": getattr(c, "basis", getattr(c, "explanation", "")),
+            "amount": getattr(c, "amount", ZERO),
+        }
+        for c in getattr(result, "costs", ())
+        if not isinstance(c, Decimal)
+    )
+    return ClaimView(data, periods, costs, tuple(str(w) for w in data.get("warnings", ())))
+
+
+def _principal_only(book: Book, case: Case, today: date) -> ClaimView:
+    alloc = allocate(
+        [i for i in case.invoices if i.issued <= today],
+        [p for p in case.payments if p.date <= today],
+    )
+    invoices = [
+        {"number": b.invoice.number, "due": b.invoice.due.isoformat(),
+         "amount": f"{b.owed:.2f}", "paid": f"{b.paid:.2f}", "open": f"{b.open:.2f}",
+         "days_late": max((today - b.invoice.due).days, 0),
+         "interest": "0.00", "compensation": "0.00"}
+        for b in alloc.open_invoices()
+    ]
+    data = {
+        "case": case.id, "as_of": today.isoformat(), "currency": book.settings.currency,
+        "invoices": invoices, "principal": f"{alloc.open:.2f}", "interest": "0.00",
+        "costs": "0.00", "total": f"{alloc.open:.2f}",
+    }
+    return ClaimView(data, (), (), ("interest and costs are not computed by this installation",))

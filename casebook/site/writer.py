@@ -1,0 +1,172 @@
+"""Writing the site: every page planned first, then only what changed is written.
+
+A page is a relative path, a key (a hash of everything the page is made from) and a
+function that produces its bytes. The manifest `.casebook-build.json` in the output
+folder remembers the key and the hash of every page written. A page whose key has not
+changed and whose file is still as written is skipped without being rendered; a page
+that is rendered again is compared with the file on disk and only written when its bytes
+differ. Pages of an earlier build that are no longer planned are removed (only those: the
+writer never deletes a file it did not write).
+
+The writer refuses two pages with the same path and any path that could leave the
+output folder, before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import BookError
+from ..fsutil import atomic_write, inside
+
+MANIFEST = ".casebook-build.json"
+MANIFEST_VERSION = 1
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+
+
+def safe_relative(path: str) -> bool:
+    """A plain relative POSIX path: no `..`, no absolute path, no odd characters."""
+    parts = path.split("/")
+    return bool(path) and all(_SEGMENT.match(p) and p not in (".", "..") for p in parts) and (
+        parts[0] != MANIFEST
+    )
+
+
+def digest(*parts: str | bytes) -> str:
+    """A stable hash of several values (each length-prefixed, so they cannot run together)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str
+    key: str
+    produce: Callable[[], bytes]
+
+
+@dataclass(slots=True)
+class Report:
+    """What a build did, by output path."""
+
+    out: Path
+    written: list[str] = field(default_factory=list)
+    """Rendered and written (new or changed)."""
+    unchanged: list[str] = field(default_factory=list)
+    """Rendered again, same bytes: not written."""
+    skipped: list[str] = field(default_factory=list)
+    """Inputs unchanged: not even rendered."""
+    removed: list[str] = field(default_factory=list)
+    """Written by an earlier build, no longer part of the site."""
+
+    @property
+    def rendered(self) -> list[str]:
+        return sorted(self.written + self.unchanged)
+
+
+class Writer:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.pages: dict[str, Page] = {}
+        self.previous = self._read_manifest()
+
+    def add(self, path: str, key: str, produce: Callable[[], bytes]) -> None:
+        if not safe_relative(path) or inside(self.out, path) is None:
+            raise BookError(f"the site cannot write {path!r}: not a plain path inside {self.out}")
+        if path in self.pages:
+            raise BookError(f"two pages of the site would be written to {path}")
+        self.pages[path] = Page(path, key, produce)
+
+    def is_fresh(self, path: str, key: str) -> bool:
+        """The page was written by the last build from the same inputs and is still there."""
+        entry = self.previous.get(path)
+        if not entry or entry.get("key") != key:
+            return False
+        try:
+            return (self.out / path).stat().st_size == entry.get("size")
+        except OSError:
+            return False
+
+    def stale(self) -> list[str]:
+        """Paths whose page must be rendered, in order."""
+        return sorted(p for p, page in self.pages.items() if not self.is_fresh(p, page.key))
+
+    def write(self) -> Report:
+        report = Report(self.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        manifest: dict[str, dict] = {}
+        try:
+            for path in sorted(self.pages):
+                page = self.pages[path]
+                if self.is_fresh(path, page.key):
+                    report.skipped.append(path)
+                    manifest[path] = self.previous[path]
+                    continue
+                data = page.produce()
+                target = self.out / path
+                if _same_bytes(target, data):
+                    report.unchanged.append(path)
+                else:
+                    atomic_write(target, data)
+                    report.written.append(path)
+                manifest[path] = {"key": page.key, "size": len(data)}
+            for path in sorted(set(self.previous) - set(self.pages)):
+                target = inside(self.out, path) if safe_relative(path) else None
+                if target is not None and target.is_file():
+                    target.unlink()
+                    report.removed.append(path)
+                    _prune(target.parent, self.out)
+        finally:
+            # Even a build stopped by an error records what it wrote, so the next one
+            # does not redo it; pages not reached are simply absent and built next time.
+            for path in set(self.previous) - set(self.pages) - set(report.removed):
+                manifest.setdefault(path, self.previous[path])
+            self._write_manifest(manifest)
+        return report
+
+    # -- manifest ------------------------------------------------------------------------
+    def _read_manifest(self) -> dict[str, dict]:
+        try:
+            data = json.loads((self.out / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+            return {}
+        pages = data.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    def _write_manifest(self, pages: dict[str, dict]) -> None:
+        text = json.dumps({"version": MANIFEST_VERSION, "pages": pages}, sort_keys=True, indent=1)
+        data = (text + "\n").encode("utf-8")
+        if not _same_bytes(self.out / MANIFEST, data):
+            atomic_write(self.out / MANIFEST, data)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Remove folders left empty by removed pages, up to the output folder."""
+    top = top.resolve()
+    folder = folder.resolve()
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
