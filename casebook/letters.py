@@ -1,0 +1,559 @@
+"""Letters, emails and phone task sheets for the actions the engine decides.
+
+`render_action` turns one due action into the files that record it, relative to the case
+folder:
+
+- `actions/<stem>.md`    the letter as rendered from its template (Markdown);
+- `actions/<stem>.html`  the printable A4 letter: letterhead, the address placed for a
+                         window envelope, the body, the payment details and an EPC QR code;
+- `actions/<stem>.eml`   for the email channel, the RFC 5322 message (see `casebook.mail`).
+
+Templates are the book's `policies/letters/<lang>/<name>.md` when present, else the shipped
+ones; they are rendered in a sandbox (`casebook.templating`). The first `# ` heading of a
+rendered letter is its subject. Everything is a pure function of the book and the action:
+the same input gives the same bytes, so rendering twice never changes a sent letter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence
+
+import jinja2
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from markdown_it import MarkdownIt
+
+from . import refs, templating
+from .balance import allocate
+from .dump import cents
+from .errors import BookError
+from .model import Book, Case, Channel, Charge, Kind, Stage
+from .resources import shipped
+
+ZERO = Decimal("0")
+ASSETS = Path(__file__).resolve().parent / "letter_assets"
+
+#: Templates a policy may name that ship with casebook, in every language.
+SHIPPED_TEMPLATES = (
+    "pre-due",
+    "reminder",
+    "call",
+    "second-reminder",
+    "formal-notice",
+    "handover",
+    "thanks",
+    "plan-breach",
+)
+
+#: Templates that ask for payment: their letters carry the payment details and a QR code.
+_NO_PAYMENT_REQUEST = {"thanks"}
+
+#: Words of the printed page around the letter body (the body itself is the template's).
+PAGE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "vat": "Ondernemingsnr.", "attention": "t.a.v.", "date": "Datum",
+        "our_reference": "Ons dossier", "by": "Verzending", "registered": "Aangetekend",
+        "pay": "Betalen", "amount": "Bedrag", "communication": "Mededeling",
+        "before": "Uiterlijk op", "scan": "Scan met uw bankapp om te betalen",
+    },
+    "fr": {
+        "vat": "N° d'entreprise", "attention": "à l'att. de", "date": "Date",
+        "our_reference": "Notre dossier", "by": "Envoi", "registered": "Recommandé",
+        "pay": "Paiement", "amount": "Montant", "communication": "Communication",
+        "before": "Au plus tard le", "scan": "Scannez avec votre app bancaire pour payer",
+    },
+    "en": {
+        "vat": "VAT / company no.", "attention": "attn.", "date": "Date",
+        "our_reference": "Our file", "by": "Sent by", "registered": "Registered post",
+        "pay": "Payment", "amount": "Amount", "communication": "Reference",
+        "before": "By", "scan": "Scan with your banking app to pay",
+    },
+}
+
+#: Channels whose document goes to the debtor (and so gets an address window).
+_POSTED = {Channel.EMAIL.value, Channel.LETTER.value, Channel.REGISTERED.value}
+
+_NL_COUNTRIES = {"NL", "NLD", "NEDERLAND", "NETHERLANDS", "THE NETHERLANDS", "PAYS-BAS"}
+
+
+class ActionLike(Protocol):
+    """What letters need of a due action (`casebook.engine.DueAction` has it)."""
+
+    case_id: str
+    kind: Any
+    date: date
+    stage: Stage | None
+    channel: Any
+    template: str
+    deadline: date | None
+    invoices: Sequence[str]
+    reason: str
+
+    @property
+    def stem(self) -> str: ...
+
+
+# -- amounts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    number: str
+    issued: date
+    due: date
+    amount: Decimal
+    paid: Decimal
+    open: Decimal
+    days_late: int
+    description: str = ""
+    interest: Decimal = ZERO
+    compensation: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class InterestPeriod:
+    """One stretch of interest at one rate: shown in the letter so the debtor can check it."""
+
+    invoice: str
+    start: date
+    end: date
+    days: int
+    rate: Decimal
+    """Yearly rate in percent."""
+    base: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """A compensation, damages clause, collection cost or fee, with what it is based on."""
+
+    label: str
+    basis: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a letter tells the debtor they owe, as of the letter's date."""
+
+    invoices: tuple[InvoiceLine, ...]
+    """The open invoices the letter covers, oldest due first."""
+    paid: Decimal
+    """Already paid on those invoices."""
+    principal: Decimal
+    interest: Decimal
+    interest_periods: tuple[InterestPeriod, ...]
+    costs: Decimal
+    cost_lines: tuple[CostLine, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.costs
+
+
+def statement_for(book: Book, case: Case, action: ActionLike) -> Statement:
+    """The amounts of a letter.
+
+    Until the money engine (`casebook.claim`) is in the package, letters claim the
+    principal only: `principal_only_statement` is the one place to switch.
+    """
+    del book
+    return principal_only_statement(case, as_of=action.date, only=action.invoices)
+
+
+def principal_only_statement(
+    case: Case, *, as_of: date, only: Sequence[str] = ()
+) -> Statement:
+    """The open invoices and what was paid on them, no interest and no costs."""
+    payments = [p for p in case.payments if p.date <= as_of]
+    allocation = allocate(case.invoices, payments)
+    wanted = set(only)
+    lines = []
+    for balance in allocation.invoices:
+        inv = balance.invoice
+        open_now = balance.open_on(as_of)
+        if open_now <= 0 or (wanted and inv.number not in wanted):
+            continue
+        lines.append(
+            InvoiceLine(
+                number=inv.number,
+                issued=inv.issued,
+                due=inv.due,
+                amount=balance.owed,
+                paid=balance.owed - open_now,
+                open=open_now,
+                days_late=max((as_of - inv.due).days, 0),
+                description=inv.description,
+            )
+        )
+    return Statement(
+        invoices=tuple(lines),
+        paid=sum((line.paid for line in lines), ZERO),
+        principal=sum((line.open for line in lines), ZERO),
+        interest=ZERO,
+        interest_periods=(),
+        costs=ZERO,
+        cost_lines=(),
+    )
+
+
+# -- formatting ------------------------------------------------------------------------
+
+
+def locale_for(book: Book, case: Case) -> str:
+    """The babel locale of a debtor: its language, with Dutch as written in the Netherlands
+    for debtors there (or in a Dutch book when the address names no country)."""
+    language = book.language_of(case)
+    country = case.address.country.strip().upper()
+    in_nl = country in _NL_COUNTRIES if country else book.settings.jurisdiction == "NL"
+    if language == "nl":
+        return "nl_NL" if in_nl else "nl_BE"
+    if language == "fr":
+        return "fr_BE"
+    return "en_IE"
+
+
+def _filters(locale: str, currency: str) -> dict[str, Any]:
+    def money(value: Any) -> str:
+        return format_currency(cents(Decimal(value)), currency, locale=locale)
+
+    def long_date(value: date | None) -> str:
+        return format_date(value, "long", locale=locale) if value else ""
+
+    def percent(value: Any) -> str:
+        return format_decimal(Decimal(value), "#,##0.00", locale=locale) + "\u00a0%"
+
+    def iban(value: str) -> str:
+        compact = value.replace(" ", "").upper()
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+    return {"money": money, "date": long_date, "percent": percent, "iban": iban}
+
+
+# -- templates -------------------------------------------------------------------------
+
+
+def template_folders(book_root: Path, language: str) -> list[Path]:
+    """Where a letter template is looked up: the book first, then the shipped ones."""
+    return [
+        book_root / "policies" / "letters" / language,
+        shipped("policies") / "letters" / language,
+    ]
+
+
+def _markdown() -> MarkdownIt:
+    # CommonMark with raw HTML off: a template (or a debtor name in it) cannot inject
+    # markup; tables are on because a statement of account is a table.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_to_html(text: str) -> str:
+    return _markdown().render(text)
+
+
+def split_subject(markdown: str) -> tuple[str, str]:
+    """The first `# ` heading (the subject) and the text without it."""
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            rest = lines[:i] + lines[i + 1 :]
+            return line[2:].strip(), "\n".join(rest).strip("\n") + "\n"
+        if line.strip():
+            break
+    return "", markdown
+
+
+# -- the letter ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One rendered action, before it is written as files."""
+
+    subject: str
+    markdown: str
+    html: str
+    """The printable A4 page."""
+    body_html: str
+    """The letter body alone (for the email's HTML part)."""
+    qr_payload: str
+    """EPC QR payload; empty when the letter asks for no payment."""
+    qr_svg: str
+    context: Mapping[str, Any]
+
+
+def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> Letter:
+    language = book.language_of(case)
+    locale = locale_for(book, case)
+    filters = _filters(locale, book.settings.currency)
+    statement = statement_for(book, case, action)
+    context = letter_context(book, case, action, statement, language=language)
+
+    env = templating.environment(
+        template_folders(book_root, language), html=False, filters=filters, base=book_root
+    )
+    name = f"{action.template or _default_template(action)}.md"
+    markdown = templating.render(env, name, context).strip("\n") + "\n"
+    subject, _ = split_subject(markdown)
+    body_html = markdown_to_html(markdown)
+
+    payload, svg = "", ""
+    if context["asks_payment"]:
+        payload, svg = _qr(book, case, amount=statement.total, reference=context["reference"])
+
+    page_env = templating.environment([ASSETS], html=True, filters=filters, base=ASSETS)
+    page = templating.render(
+        page_env,
+        "page.html",
+        {
+            **context,
+            "subject": subject,
+            "body": jinja2.filters.Markup(body_html),  # our own Markdown render, html off
+            "qr_svg": jinja2.filters.Markup(svg),
+            "css": jinja2.filters.Markup((ASSETS / "letter.css").read_text("utf-8")),
+            "lang": language,
+            "labels": PAGE_LABELS.get(language, PAGE_LABELS["en"]),
+            "posted": context["channel"] in _POSTED,
+        },
+    )
+    return Letter(subject, markdown, page, body_html, payload, svg, context)
+
+
+def render_action(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> dict[str, bytes]:
+    """The files of one action, relative to the case folder (see the module docstring)."""
+    letter = render_letter(book, case, action, book_root=book_root)
+    stem = action.stem
+    files = {
+        f"actions/{stem}.md": letter.markdown.encode("utf-8"),
+        f"actions/{stem}.html": letter.html.encode("utf-8"),
+    }
+    if str(action.channel) == Channel.EMAIL.value:
+        from .mail import build_email
+
+        files[f"actions/{stem}.eml"] = build_email(book, case, action, letter)
+    return files
+
+
+def _default_template(action: ActionLike) -> str:
+    kind = str(getattr(action.kind, "value", action.kind))
+    if kind in ("thanks", "plan-breach", "handover"):
+        return kind
+    return action.stage.template if action.stage is not None and action.stage.template else "reminder"
+
+
+def letter_context(
+    book: Book, case: Case, action: ActionLike, statement: Statement, *, language: str
+) -> dict[str, Any]:
+    """Everything a template may use (documented in docs/letters.md)."""
+    settings = book.settings
+    creditor = settings.creditor
+    kind = str(getattr(action.kind, "value", action.kind))
+    channel = str(getattr(action.channel, "value", action.channel))
+    template = action.template or _default_template(action)
+    consumer = case.kind == Kind.CONSUMER
+    stage = action.stage
+    charges = sorted(c.value for c in stage.charges) if stage is not None else []
+    open_invoices = statement.invoices
+    asks_payment = template not in _NO_PAYMENT_REQUEST and statement.total > 0
+    return {
+        "language": language,
+        "locale": locale_for(book, case),
+        "kind": kind,
+        "channel": channel,
+        "template": template,
+        "stage": {"id": stage.id if stage else "", "charges": charges},
+        "reason": getattr(action, "reason", "") or "",
+        "letter_date": action.date,
+        "deadline": shown_deadline(book, case, action) if asks_payment else action.deadline,
+        "case_id": case.id,
+        "creditor": {
+            "name": creditor.name,
+            "address": list(creditor.address.lines()),
+            "city": creditor.address.city,
+            "vat": creditor.vat,
+            "iban": creditor.iban,
+            "bic": creditor.bic,
+            "email": creditor.email,
+            "phone": creditor.phone,
+        },
+        "debtor": {
+            "name": case.name,
+            "contact": case.contact,
+            "address": list(case.address.lines()),
+            "email": case.email,
+            "phone": case.phone,
+            "vat": case.vat,
+            "consumer": consumer,
+        },
+        "consumer": consumer,
+        "jurisdiction": settings.jurisdiction,
+        # Dutch consumers: costs are only due after a "14-dagenbrief" (art. 6:96 lid 6 BW).
+        "nl_consumer": consumer and settings.jurisdiction == "NL",
+        # Belgian consumers: nothing may be charged before the waiting period (Book XIX CEL).
+        "be_consumer": consumer and settings.jurisdiction == "BE",
+        "invoices": [_line_dict(line) for line in open_invoices],
+        "invoice_numbers": [line.number for line in open_invoices] or list(action.invoices),
+        "paid": statement.paid,
+        "principal": statement.principal,
+        "interest": statement.interest,
+        "interest_periods": [_period_dict(p) for p in statement.interest_periods],
+        "costs": statement.costs,
+        "cost_lines": [{"label": c.label, "basis": c.basis, "amount": c.amount} for c in statement.cost_lines],
+        "total": statement.total,
+        "warnings": list(statement.warnings),
+        "reference": payment_reference(case, statement),
+        "announced_costs": announced_costs(book, case, statement),
+        "asks_payment": asks_payment,
+        "paid_invoices": _paid_invoices(case, action),
+        "plan": _plan(case),
+        "history": [
+            {"date": a.date, "stage": a.stage or a.kind.value, "channel": a.channel, "total": a.total}
+            for a in sorted(case.actions, key=lambda a: (a.date, a.id))
+        ],
+    }
+
+
+def shown_deadline(book: Book, case: Case, action: ActionLike) -> date | None:
+    """The payment deadline a letter states.
+
+    A Belgian consumer must get at least 14 calendar days before anything may be charged,
+    starting the day after an email is sent, or on the third working day after a paper
+    letter is sent (Book XIX CEL, DOMAIN.md section 2). A shorter deadline from the policy
+    is lengthened in the letter, never shortened.
+    """
+    deadline = action.deadline
+    if case.kind != Kind.CONSUMER or book.settings.jurisdiction != "BE":
+        return deadline
+    channel = str(getattr(action.channel, "value", action.channel))
+    if channel in (Channel.LETTER.value, Channel.REGISTERED.value):
+        start = _working_days_after(action.date, 3)
+    else:
+        start = action.date + timedelta(days=1)
+    earliest = start + timedelta(days=13)
+    return max(deadline, earliest) if deadline else earliest
+
+
+def _working_days_after(day: date, count: int) -> date:
+    """The `count`-th working day (Monday to Friday) after `day`; public holidays are not
+    known here, so the period may start a day early on a holiday week (see docs)."""
+    while count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def announced_costs(book: Book, case: Case, statement: Statement) -> Decimal | None:
+    """The costs a consumer reminder must announce (NL: the WIK amount of the 14-dagenbrief;
+    BE: the damages clause), when the money engine can tell; None until it is there."""
+    del book, case, statement
+    return None
+
+
+def _line_dict(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "number": line.number,
+        "issued": line.issued,
+        "due": line.due,
+        "amount": line.amount,
+        "paid": line.paid,
+        "open": line.open,
+        "days_late": line.days_late,
+        "description": line.description,
+        "interest": line.interest,
+        "compensation": line.compensation,
+    }
+
+
+def _period_dict(period: InterestPeriod) -> dict[str, Any]:
+    return {
+        "invoice": period.invoice,
+        "start": period.start,
+        "end": period.end,
+        "days": period.days,
+        "rate": period.rate,
+        "base": period.base,
+        "amount": period.amount,
+    }
+
+
+def _paid_invoices(case: Case, action: ActionLike) -> list[dict[str, Any]]:
+    """For a thank-you: the invoices it thanks for (the action's, else all of the case)."""
+    wanted = set(action.invoices)
+    return [
+        {"number": inv.number, "issued": inv.issued, "amount": inv.amount}
+        for inv in sorted(case.invoices, key=lambda i: (i.due, i.number))
+        if not wanted or inv.number in wanted
+    ]
+
+
+def _plan(case: Case) -> dict[str, Any] | None:
+    """The latest payment plan recorded in the notes (for a plan-breach letter)."""
+    notes = [n for n in case.notes if n.plan is not None]
+    if not notes:
+        return None
+    latest = max(notes, key=lambda n: (n.date, n.id))
+    assert latest.plan is not None
+    return {
+        "date": latest.date,
+        "installments": [{"due": i.due, "amount": i.amount} for i in latest.plan.installments],
+    }
+
+
+def payment_reference(case: Case, statement: Statement) -> str:
+    """The structured communication to pay with: the oldest open invoice's own reference,
+    else a stable one generated for it (so the bank payment can be matched)."""
+    numbers = [line.number for line in statement.invoices]
+    invoices = {inv.number: inv for inv in case.invoices}
+    if numbers:
+        oldest = invoices[numbers[0]]
+    elif case.invoices:
+        oldest = min(case.invoices, key=lambda i: (i.due, i.issued, i.number))
+    else:
+        return ""
+    return refs.invoice_reference(oldest.reference, oldest.number, case.id)
+
+
+def _qr(book: Book, case: Case, *, amount: Decimal, reference: str) -> tuple[str, str]:
+    """The EPC QR payload and SVG for paying `amount` with `reference`."""
+    creditor = book.settings.creditor
+    if not creditor.iban or amount <= 0:
+        return "", ""
+    return _segno_qr(creditor.name, creditor.iban, creditor.bic, amount, reference)
+
+
+def _segno_qr(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> tuple[str, str]:
+    """Stand-in until casebook.qr lands: the same EPC payload through segno."""
+    import segno
+
+    digits = refs.parse_ogm(reference) if reference else None
+    remittance = digits or refs.parse_rf(reference or "") or ""
+    lines = [
+        "BCD", "002", "1", "SCT", bic.replace(" ", ""), name[:70], iban.replace(" ", ""),
+        f"EUR{cents(amount)}", "", remittance, "",
+    ]
+    payload = "\n".join(lines).rstrip("\n")
+    code = segno.make(payload, error="m", encoding="utf-8", micro=False)
+    svg = code.svg_inline(scale=3, title="EPC QR", omitsize=True)
+    return payload, svg
+
+
+__all__ = [
+    "ActionLike",
+    "Letter",
+    "SHIPPED_TEMPLATES",
+    "Statement",
+    "locale_for",
+    "markdown_to_html",
+    "payment_reference",
+    "principal_only_statement",
+    "render_action",
+    "render_letter",
+    "statement_for",
+]
