@@ -14,6 +14,7 @@ from .. import __version__
 # Modules that define commands; each exposes `COMMANDS`, a list of click commands.
 COMMAND_MODULES = [
     "book",
+    "site",
     # -- helpers add their module here, one line each --
 ]
 
