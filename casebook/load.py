@@ -8,6 +8,7 @@ it changes nothing but the time taken.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from dataclasses import replace
@@ -48,7 +49,17 @@ from .schema import FILE_TYPES, SLUG_RE, Reader
 from .yamlfile import Mapping, read_front_matter, read_yaml
 
 SETTINGS_FILE = "casebook.yaml"
-CACHE_VERSION = f"{__version__}-1"
+
+def _code_version() -> str:
+    """Cached results are only valid for the code that made them."""
+    digest = hashlib.sha1(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in ("load.py", "schema.py", "yamlfile.py", "model.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+CACHE_VERSION = _code_version()
 
 # Sub-folder of a case -> (file suffix, file type).
 CASE_FOLDERS = {
@@ -192,8 +203,7 @@ def _build_note(v: dict, source: Source, case_id: str, stem: str, body: str, r: 
                              if {"due", "amount"} <= i.keys())
         if not installments:
             r.problem(source.at("plan").line, "`plan` needs at least one installment")
-        signed = v.get("signed", False)
-        plan = Plan(installments, signed=True if signed in ("true", "yes") else signed) if installments else None
+        plan = Plan(installments, signed=v.get("signed", False)) if installments else None
     elif "signed" in v:
         r.problem(source.at("signed").line, "`signed` belongs with a `plan`")
     promise = v.get("promise")

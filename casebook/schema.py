@@ -205,6 +205,12 @@ def _bool(r: Reader, v: Any, k: Key, line: int) -> bool:
     return v
 
 
+def _flag_or_text(r: Reader, v: Any, k: Key, line: int) -> bool | str:
+    if isinstance(v, bool):
+        return v
+    return _text(r, v, k, line)
+
+
 def _enum(r: Reader, v: Any, k: Key, line: int) -> str:
     text = _text(r, v, k, line)
     if text not in k.choices:
@@ -320,6 +326,7 @@ _CHECKS: dict[str, Callable[[Reader, Any, Key, int], Any]] = {
     "int": _int,
     "bool": _bool,
     "enum": _enum,
+    "flag_or_text": _flag_or_text,
     "strings": _strings,
     "iban": _iban,
     "ibans": _ibans,
@@ -503,7 +510,7 @@ NOTE = Spec(
         Key("dispute", "object", spec=DISPUTE),
         Key("resolved", "str", doc="Invoice number whose dispute ends."),
         Key("plan", "list", spec=INSTALLMENT, doc="A payment plan."),
-        Key("signed", "text", doc="true, or the path of the signed plan."),
+        Key("signed", "flag_or_text", doc="true, or the path of the signed plan."),
         Key("completes", "slug", doc="Stage id of the phone task this note closes."),
     ),
 )
@@ -592,6 +599,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "percent": {"type": ["string", "number"]},
     "int": {"type": "integer"},
     "bool": {"type": "boolean"},
+    "flag_or_text": {"type": ["boolean", "string"]},
     "strings": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     "iban": {"type": "string"},
     "ibans": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
