@@ -15,6 +15,7 @@ from .. import __version__
 COMMAND_MODULES = [
     "book",
     "site",
+    "advance",
     # -- helpers add their module here, one line each --
 ]
 
