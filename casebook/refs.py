@@ -19,7 +19,7 @@ _OGM_WRAPPED = re.compile(
     r"(?:\+{3}|\*{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*(?:\+{3}|\*{3})"
 )
 _OGM_BARE = re.compile(r"(?<![\d/])(\d{3})[ /]?(\d{4})[ /]?(\d{5})(?![\d/])")
-_RF_START = re.compile(r"(?<![A-Za-z0-9])RF\d{2}", re.IGNORECASE)
+_RF_START = re.compile(r"(?<![A-Za-z0-9])RF ?\d{2}", re.IGNORECASE)
 _DIRECT_NUMBER = re.compile(r"[0-9][0-9 ./-]*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 
