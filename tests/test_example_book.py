@@ -267,6 +267,16 @@ def test_segments_and_policies_are_the_six_shipped_ones(cases):
         assert case.debtor.get("language") in ("nl", "fr", "en"), case.id
 
 
+def test_a_note_completes_a_stage_of_its_case_policy(cases, settings):
+    for case in cases:
+        policy = case.debtor.get("policy") or case.debtor.get("segment") \
+            or settings["default_policy"]
+        stages = {s["id"] for s in _load(ROOT / "policies" / f"{policy}.yaml")["stages"]}
+        for path, (meta, _) in case.notes.items():
+            if "completes" in meta:
+                assert meta["completes"] in stages, path
+
+
 def test_the_book_shows_every_kind_of_debtor(cases):
     assert len(cases) >= 14
     segments = Counter(c.debtor.get("segment") for c in cases)
@@ -290,6 +300,7 @@ def test_the_book_shows_every_event_the_engine_knows(cases):
     assert any("promise" in m and m["promise"]["date"] > BOOK_TODAY for m in metas)
     assert any("plan" in m and m.get("signed") is True for m in metas)
     assert any(m["channel"] == "phone" for m in metas)
+    assert any("completes" in m for m in metas), "a phone task closed by a note"
     assert any(isinstance(m["date"], datetime) for m in metas), "a note with a time"
     payments = [p for c in cases for p in c.payments.values()]
     assert any("invoice" not in p for p in payments)
