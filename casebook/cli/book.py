@@ -120,4 +120,50 @@ def schema(kind: str | None, out: Path | None) -> None:
     click.echo(files[f"{kind}.schema.json"].decode(), nl=False)
 
 
-COMMANDS = [init, check, status, schema]
+DEMO_START = date(2026, 8, 1)
+DEMO_TODAY = date(2026, 11, 24)
+"""The example book's story runs from the first of August to this day."""
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--today", "end", default=DEMO_TODAY.isoformat(), show_default=True,
+              metavar="YYYY-MM-DD", help="Play the collection up to this day.")
+@handle_errors
+def demo(path: Path | None, end: str) -> None:
+    """Build a demo book, play months of collection on it and build its site.
+
+    The first thing to run: it creates PATH (default ./casebook-demo) with the example
+    cases, advances every case day by day from August to --today (letters, calls,
+    payments, a promise, a dispute, a payment plan), each action a git commit, then
+    builds the site and prints where to open it.
+    """
+    from ..demo import play_demo
+    from ..site import build_site
+
+    try:
+        last = date.fromisoformat(end)
+    except ValueError:
+        raise click.BadParameter(f"{end!r} is not a date as YYYY-MM-DD", param_hint="--today")
+    if last <= DEMO_START:
+        raise click.BadParameter(f"the demo starts on {DEMO_START}: choose a later day",
+                                 param_hint="--today")
+    root = (path or Path("casebook-demo")).resolve()
+    click.echo(f"1. A new book with the example cases in {root}")
+    create_book(root, demo=True)
+    click.echo(f"2. Collection from {DEMO_START} to {last}, day by day (one commit per action)")
+    played = play_demo(root, start=DEMO_START, end=last)
+    click.echo(f"   {played}")
+    book, problems = check_book(root)
+    if problems:
+        raise fail("the demo book has problems", problems)
+    click.echo("3. The portfolio today")
+    _print_table(portfolio(book, last))
+    click.echo("4. The site")
+    built = build_site(root, out=root / "site", today=last, book=book)
+    click.echo()
+    click.echo(f"Open the overview in your browser: {built.index.as_uri()}")
+    click.echo(f"Look around the book: cd {root} && git log --stat")
+
+
+COMMANDS = [init, demo, check, status, schema]
