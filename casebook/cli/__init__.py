@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "book",
     "site",
     "advance",
+    "imports",
     # -- helpers add their module here, one line each --
 ]
 
