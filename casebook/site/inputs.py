@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import engine
 from ..balance import Allocation, allocate
+from ..claim import claim_for
 from ..history import History, read_history
 from ..load import load_book
 from ..model import Book, Case, Channel
@@ -68,6 +69,8 @@ class ClaimView:
     """Interest periods: invoice, start, end, days, rate, base, amount."""
     costs: tuple[dict[str, Any], ...]
     """Cost lines: label, basis, amount."""
+    pending: tuple[dict[str, Any], ...]
+    """Costs a consumer reminder announces but that may not be charged yet."""
     warnings: tuple[str, ...]
 
 
@@ -131,52 +134,12 @@ def stage_channel(book: Book, case: Case, stage_id: str) -> str:
 
 
 def claim(book: Book, case: Case, today: date) -> ClaimView:
-    """The claim as of `today`: the money engine's `claim_for` when it is installed."""
-    try:
-        from ..claim import claim_for  # the money engineer's module
-    except ImportError:
-        return _principal_only(book, case, today)
-    result = claim_for(book, case, today)
-    data = result.to_json()
-    periods = tuple(
-        {
-            "invoice": getattr(p, "invoice", ""),
-            "start": getattr(p, "start", None),
-            "end": getattr(p, "end", None),
-            "days": getattr(p, "days", ""),
-            "rate": getattr(p, "rate", ""),
-            "base": getattr(p, "base", getattr(p, "principal", ZERO)),
-            "amount": getattr(p, "amount", getattr(p, "interest", ZERO)),
-        }
-        for p in getattr(result, "periods", ())
+    """The claim as of `today`, with its interest periods and cost lines (`claim_for`)."""
+    data = claim_for(book, case, today).to_json()
+    return ClaimView(
+        json=data,
+        periods=tuple(data.get("periods", ())),
+        costs=tuple(data.get("cost_lines", ())),
+        pending=tuple(data.get("pending", ())),
+        warnings=tuple(str(w) for w in data.get("warnings", ())),
     )
-    costs = tuple(
-        {
-            "label": getattr(c, "label", getattr(c, "kind", "")),
-            "basis": getattr(c, "basis", getattr(c, "explanation", "")),
-            "amount": getattr(c, "amount", ZERO),
-        }
-        for c in getattr(result, "costs", ())
-        if not isinstance(c, Decimal)
-    )
-    return ClaimView(data, periods, costs, tuple(str(w) for w in data.get("warnings", ())))
-
-
-def _principal_only(book: Book, case: Case, today: date) -> ClaimView:
-    alloc = allocate(
-        [i for i in case.invoices if i.issued <= today],
-        [p for p in case.payments if p.date <= today],
-    )
-    invoices = [
-        {"number": b.invoice.number, "due": b.invoice.due.isoformat(),
-         "amount": f"{b.owed:.2f}", "paid": f"{b.paid:.2f}", "open": f"{b.open:.2f}",
-         "days_late": max((today - b.invoice.due).days, 0),
-         "interest": "0.00", "compensation": "0.00"}
-        for b in alloc.open_invoices()
-    ]
-    data = {
-        "case": case.id, "as_of": today.isoformat(), "currency": book.settings.currency,
-        "invoices": invoices, "principal": f"{alloc.open:.2f}", "interest": "0.00",
-        "costs": "0.00", "total": f"{alloc.open:.2f}",
-    }
-    return ClaimView(data, (), (), ("interest and costs are not computed by this installation",))
