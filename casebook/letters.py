@@ -219,18 +219,25 @@ def locale_for(book: Book, case: Case) -> str:
     return "en_IE"
 
 
+def _defined(value: Any) -> Any:
+    """Let an undefined name fail as "undefined", not as a conversion error in a filter."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
 def _filters(locale: str, currency: str) -> dict[str, Any]:
     def money(value: Any) -> str:
-        return format_currency(cents(Decimal(value)), currency, locale=locale)
+        return format_currency(cents(Decimal(_defined(value))), currency, locale=locale)
 
     def long_date(value: date | None) -> str:
-        return format_date(value, "long", locale=locale) if value else ""
+        return format_date(value, "long", locale=locale) if _defined(value) else ""
 
     def percent(value: Any) -> str:
-        return format_decimal(Decimal(value), "#,##0.00", locale=locale) + "\u00a0%"
+        return format_decimal(Decimal(_defined(value)), "#,##0.00", locale=locale) + "\u00a0%"
 
     def iban(value: str) -> str:
-        compact = value.replace(" ", "").upper()
+        compact = str(_defined(value)).replace(" ", "").upper()
         return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
     return {"money": money, "date": long_date, "percent": percent, "iban": iban}
@@ -450,10 +457,28 @@ def _working_days_after(day: date, count: int) -> date:
 
 
 def announced_costs(book: Book, case: Case, statement: Statement) -> Decimal | None:
-    """The costs a consumer reminder must announce (NL: the WIK amount of the 14-dagenbrief;
-    BE: the damages clause), when the money engine can tell; None until it is there."""
-    del book, case, statement
-    return None
+    """The costs a consumer reminder must announce before they may be charged.
+
+    NL: the WIK amount on the principal (a "14-dagenbrief" must state it, art. 6:96 lid 6
+    BW). BE: the damages clause of the creditor's terms, capped by the Book XIX scale; None
+    when the terms have no damages clause. None for businesses, or while the money
+    engine's scales (`casebook.costs`) are not in the package.
+    """
+    if case.kind != Kind.CONSUMER or statement.principal <= 0:
+        return None
+    try:
+        from . import costs
+    except ImportError:
+        return None
+    if book.settings.jurisdiction == "NL":
+        return costs.wik(statement.principal)[0]
+    terms = book.settings.contract
+    clause = costs.damages_clause(
+        statement.principal, percent=terms.damages_percent, minimum=terms.damages_minimum
+    )
+    if clause is None:
+        return None
+    return min(clause[0], costs.book_xix_damages(statement.principal)[0])
 
 
 def _line_dict(line: InvoiceLine) -> dict[str, Any]:

@@ -8,11 +8,11 @@ Sending never sends an email twice, even after a crash at any moment. No state i
 outside the book: every step is a new file beside the `.eml`.
 
 1. before the SMTP transaction: `actions/<stem>.sending` (written atomically, fsynced);
-2. after the server's 250 for the message: `actions/<stem>.sent.yaml` (message id, the
+2. after the server's 250 for the message: `actions/<stem>.sent` (message id, the
    server's reply, the time), then both files are committed.
 
-On the next run an `.eml` with `.sent.yaml` is done; one with `.sending` but no
-`.sent.yaml` may or may not have reached the server (the crash came between 1 and 2): it
+On the next run an `.eml` with `.sent` is done; one with `.sending` but no
+`.sent` may or may not have reached the server (the crash came between 1 and 2): it
 is *uncertain*, is never sent again automatically and is reported until a human decides
 (see docs/letters.md); one with neither is sent. Credentials come only from the
 environment (`CASEBOOK_SMTP_USER`, `CASEBOOK_SMTP_PASSWORD`) and are never logged or written.
@@ -48,11 +48,11 @@ USER_ENV = "CASEBOOK_SMTP_USER"
 PASSWORD_ENV = "CASEBOOK_SMTP_PASSWORD"
 #: Test hook: `<phase>:<n>` kills this process with SIGKILL at the n-th send (1-based), at
 #: phase `sending` (marker written, nothing sent), `accepted` (server said 250, nothing
-#: recorded) or `recorded` (`.sent.yaml` written, not committed).
+#: recorded) or `recorded` (`.sent` written, not committed).
 CRASH_ENV = "CASEBOOK_TEST_MAIL_CRASH"
 
 SENDING = ".sending"
-SENT = ".sent.yaml"
+SENT = ".sent"  # YAML inside; not `.yaml`, which the loader reads as an action record
 #: When the email leaves on the action's date: a civil hour, so the Date header is stable.
 SEND_HOUR = time(9, 0)
 
@@ -208,9 +208,9 @@ def send_pending(
     """
     settings = book.settings.mail
     report = SendReport(enabled=settings.send)
-    tracked = _tracked_emails(store)
+    tracked = _tracked(store)
     outbox: list[_Outbox] = []
-    for rel in tracked:
+    for rel in sorted(p for p in tracked if p.endswith(".eml")):
         parts = rel.split("/")
         if len(parts) != 4 or parts[0] != "cases" or parts[2] != "actions":
             continue
@@ -223,12 +223,13 @@ def send_pending(
     for item in outbox:
         base = book_root / "cases" / item.case_id / "actions" / item.stem
         sent, sending = Path(f"{base}{SENT}"), Path(f"{base}{SENDING}")
+        sent_rel, sending_rel = item.eml[:-4] + SENT, item.eml[:-4] + SENDING
         if sent.exists():
-            if _untracked(store, sent, book_root) or _untracked(store, sending, book_root):
+            if sent_rel not in tracked or (sending.exists() and sending_rel not in tracked):
                 _commit_markers(store, book, item, sent=True)
                 report.recovered.append(item.eml)
         elif sending.exists():
-            if _untracked(store, sending, book_root):
+            if sending_rel not in tracked:
                 _commit_markers(store, book, item, sent=False)
             report.uncertain.append(item.eml)
         else:
@@ -260,16 +261,13 @@ def send_pending(
     return report
 
 
-def _tracked_emails(store: Store) -> list[str]:
-    out = store.repo.git.ls_files("-z", "--", "cases/*/actions/*.eml")
-    return sorted(p for p in out.split("\x00") if p)
-
-
-def _untracked(store: Store, path: Path, root: Path) -> bool:
-    if not path.exists():
-        return False
-    rel = path.relative_to(root).as_posix()
-    return not store.repo.git.ls_files("--", rel)
+def _tracked(store: Store) -> set[str]:
+    """The emails and send markers in git's index (one call, whatever the book's size)."""
+    out = store.repo.git.ls_files(
+        "-z", "--", f"cases/*/actions/*.eml", f"cases/*/actions/*{SENT}",
+        f"cases/*/actions/*{SENDING}",
+    )
+    return {p for p in out.split("\x00") if p}
 
 
 def _connect(book: Book) -> smtplib.SMTP:
