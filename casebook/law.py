@@ -1,0 +1,168 @@
+"""What the Belgian and Dutch rules share: the inputs, the outputs and the reminder timeline.
+
+`casebook.claim` builds a `Context` and hands it to `law_be.apply` or `law_nl.apply`, which
+return an `Outcome`. The options marked [?] in DOMAIN.md are fields of `LawOptions`, with the
+cautious reading as default (a later date, a lower amount).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Sequence
+
+from .balance import InvoiceBalance
+from .interest import InterestPeriod
+from .model import Action, ActionKind, Book, Case, Channel, Charge, ContractTerms, Kind
+from .rates import RatePeriod, RateTable, RateTables, split
+from .workdays import add_working_days
+
+ZERO = Decimal("0")
+
+WRITTEN = frozenset({Channel.EMAIL.value, Channel.LETTER.value, Channel.REGISTERED.value})
+"""Channels of a durable, written reminder (a phone call or SMS is not a first reminder)."""
+PAPER = frozenset({Channel.LETTER.value, Channel.REGISTERED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class LawOptions:
+    """Readings of rules that DOMAIN.md marks unconfirmed [?]; defaults err for the debtor."""
+
+    be_waiting_days: int = 14
+    """Book XIX: days the consumer has after the first reminder before anything is charged."""
+    be_paper_start_working_day: int = 3
+    """Book XIX: a paper reminder's period starts on this working day after sending."""
+    be_email_start_days: int = 1
+    """Book XIX: an electronic reminder's period starts this many days after sending."""
+    nl_notice_days: int = 14
+    """BW 6:96 lid 6: days the 14-dagenbrief gives, from the day after receipt."""
+    nl_receipt_paper_working_days: int = 2
+    """A paper letter is taken as received this many working days after sending."""
+    nl_receipt_email_days: int = 1
+    """An email is taken as received this many days after sending."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """One cost in a claim, with what it is based on (letters print it)."""
+
+    code: str
+    """`compensation`, `damages`, `collection-costs` or `reminder-fee` (for translations)."""
+    label: str
+    amount: Decimal
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    book: Book
+    case: Case
+    as_of: date
+    balances: tuple[InvoiceBalance, ...]
+    """The invoices the claim covers: open > 0 on `as_of`, oldest due first."""
+    tables: RateTables
+    options: LawOptions
+    charges: frozenset[Charge] | None
+    fee: Decimal
+    channel: str | None
+    actions: tuple[Action, ...]
+    """The case's stage actions up to `as_of`, by date."""
+
+    @property
+    def kind(self) -> Kind:
+        return self.case.kind
+
+    @property
+    def contract(self) -> ContractTerms:
+        return self.book.settings.contract
+
+    def wants(self, charge: Charge) -> bool:
+        return self.charges is None or charge in self.charges
+
+    def late(self) -> tuple[InvoiceBalance, ...]:
+        return tuple(b for b in self.balances if b.invoice.due < self.as_of)
+
+
+@dataclass(slots=True)
+class InvoiceOutcome:
+    periods: tuple[InterestPeriod, ...] = ()
+    compensation: Decimal = ZERO
+    charge_from: date | None = None
+    """First day interest or costs may run (None: not yet known, e.g. no reminder yet)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    invoices: dict[str, InvoiceOutcome] = field(default_factory=dict)
+    cost_lines: list[CostLine] = field(default_factory=list)
+    pending: list[CostLine] = field(default_factory=list)
+    """Costs not yet due that a reminder must announce (Book XIX, 14-dagenbrief)."""
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def rate_periods(
+    table: RateTable, start: date, end: date, outcome: Outcome
+) -> tuple[RatePeriod, ...]:
+    periods, warnings = split(table, start, end)
+    for warning in warnings:
+        outcome.warn(warning)
+    return periods
+
+
+def written_reminders(actions: Sequence[Action]) -> tuple[Action, ...]:
+    """Stage actions on a written channel, by date."""
+    return tuple(
+        a for a in actions if a.kind == ActionKind.STAGE and str(a.channel) in WRITTEN
+    )
+
+
+def covers(action: Action, balance: InvoiceBalance) -> bool:
+    """Whether a reminder is about this invoice (an action naming no invoice covers all)."""
+    return not action.invoices or balance.invoice.number in action.invoices
+
+
+def first_reminder(actions: Sequence[Action], balance: InvoiceBalance) -> Action | None:
+    """The first written reminder about this invoice sent after its due date."""
+    return next(
+        (a for a in written_reminders(actions) if a.date > balance.invoice.due and covers(a, balance)),
+        None,
+    )
+
+
+def be_consumer_charge_from(reminder: Action, options: LawOptions) -> date:
+    """Book XIX: the first day anything may be charged after the (free) first reminder.
+
+    The waiting period starts on the 3rd working day after a paper reminder is sent, or the
+    day after an electronic one; that start day is day 1 of the 14; charging starts the day
+    after day 14.
+    """
+    if str(reminder.channel) in PAPER:
+        start = add_working_days(reminder.date, options.be_paper_start_working_day, "BE")
+    else:
+        start = reminder.date + timedelta(options.be_email_start_days)
+    return start + timedelta(options.be_waiting_days)
+
+
+def nl_notice_end(reminder: Action, options: LawOptions) -> date:
+    """BW 6:96 lid 6: the last day of the 14 days that start the day after receipt."""
+    if str(reminder.channel) in PAPER:
+        received = add_working_days(reminder.date, options.nl_receipt_paper_working_days, "NL")
+    else:
+        received = reminder.date + timedelta(options.nl_receipt_email_days)
+    return received + timedelta(options.nl_notice_days)
+
+
+def stage_fee(ctx: Context, action: Action) -> Decimal:
+    """The fee the policy's stage of a past action asked (0 when unknown)."""
+    policy = ctx.book.policy_for(ctx.case)
+    stage = policy.stage(action.stage) if policy else None
+    return stage.fee if stage else ZERO
+
+
+def is_consumer(ctx: Context) -> bool:
+    return ctx.kind == Kind.CONSUMER

@@ -1,0 +1,141 @@
+"""The Netherlands: wettelijke (handels)rente and buitengerechtelijke incassokosten (WIK).
+
+Business debtor (commercial agreement):
+- interest from the day after the due date at the commercial rate (BW 6:119a, `nl-commercial`),
+  compounded yearly; a contract rate (`contract.interest_rate`) replaces it as simple interest;
+- at least EUR 40 per late invoice (BW 6:96 lid 4), due the day after the due date without a
+  reminder, and the WIK scale on the late principal where it is higher.
+
+Consumer debtor:
+- interest from the day after the due date at the statutory rate (BW 6:119, `nl-statutory`),
+  compounded yearly; a contract rate is not used (general terms may not exceed it safely);
+- collection costs by the WIK scale (min 40, max 6 775) only on invoices for which a
+  "14-dagenbrief" was sent: a written reminder after the due date whose 14 days, counted from
+  the day after receipt, have passed (`law.nl_notice_end`). The letter must state the costs:
+  casebook's letters print `Claim.pending`. A recorded deadline shorter than the 14 days makes
+  the reminder not count.
+
+Reminder fees are never added: the WIK costs cover all extrajudicial collection work.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .costs import NL_B2B_MINIMUM, wik
+from .interest import accrue, fixed
+from .law import (
+    ZERO,
+    Context,
+    CostLine,
+    InvoiceOutcome,
+    Outcome,
+    covers,
+    is_consumer,
+    nl_notice_end,
+    rate_periods,
+    stage_fee,
+    written_reminders,
+)
+from .model import Charge
+
+
+def apply(ctx: Context) -> Outcome:
+    outcome = Outcome()
+    consumer = is_consumer(ctx)
+    for balance in ctx.balances:
+        start = balance.invoice.due + timedelta(1)
+        result = InvoiceOutcome(charge_from=start)
+        if start <= ctx.as_of and ctx.wants(Charge.INTEREST):
+            contract = None if consumer else ctx.contract.interest_rate
+            if contract is not None:
+                periods = accrue(
+                    balance=balance, start=start, end=ctx.as_of,
+                    rates=fixed(contract, start, ctx.as_of),
+                )
+            else:
+                table = ctx.tables["nl-statutory" if consumer else "nl-commercial"]
+                periods = accrue(
+                    balance=balance, start=start, end=ctx.as_of,
+                    rates=rate_periods(table, start, ctx.as_of, outcome), compound_yearly=True,
+                )
+            result.periods = periods
+        if not consumer and start <= ctx.as_of and ctx.wants(Charge.COMPENSATION):
+            result.compensation = NL_B2B_MINIMUM
+        if consumer:
+            result.charge_from = None
+        outcome.invoices[balance.number] = result
+
+    if consumer:
+        _consumer_costs(ctx, outcome)
+    else:
+        _business_costs(ctx, outcome)
+    if ctx.fee > 0 or (
+        ctx.wants(Charge.FEE)
+        and any(stage_fee(ctx, a) > 0 for a in written_reminders(ctx.actions))
+    ):
+        outcome.warn(
+            "reminder fees are not charged in the Netherlands: the WIK collection costs "
+            "cover all extrajudicial collection work"
+        )
+    return outcome
+
+
+def _business_costs(ctx: Context, outcome: Outcome) -> None:
+    late = ctx.late()
+    flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
+    if flat:
+        count = sum(1 for b in late if outcome.invoices[b.number].compensation)
+        outcome.cost_lines.append(CostLine(
+            "compensation", "Minimum compensation for collection costs", flat,
+            f"{count} late invoice(s) x 40.00 (BW 6:96 lid 4)",
+        ))
+    if not ctx.wants(Charge.COSTS) or not late:
+        return
+    amount, basis = wik(sum((b.open for b in late), ZERO))
+    if amount > flat:
+        if flat:
+            basis += f", less the minimum compensation {flat:.2f} already claimed"
+        outcome.cost_lines.append(CostLine(
+            "collection-costs", "Collection costs (WIK scale, Besluit BIK)", amount - flat, basis,
+        ))
+
+
+def _consumer_costs(ctx: Context, outcome: Outcome) -> None:
+    if not ctx.wants(Charge.COSTS):
+        return
+    late = ctx.late()
+    eligible = []
+    for balance in late:
+        for reminder in written_reminders(ctx.actions):
+            if reminder.date <= balance.invoice.due or not covers(reminder, balance):
+                continue
+            end = nl_notice_end(reminder, ctx.options)
+            if reminder.deadline is not None and reminder.deadline < end:
+                outcome.warn(
+                    f"reminder of {reminder.date.isoformat()} gave a deadline "
+                    f"({reminder.deadline.isoformat()}) shorter than 14 days after receipt: "
+                    "it is not a valid 14-dagenbrief (BW 6:96 lid 6)"
+                )
+                continue
+            charge_from = end + timedelta(1)
+            previous = outcome.invoices[balance.number].charge_from
+            if previous is None or charge_from < previous:
+                outcome.invoices[balance.number].charge_from = charge_from
+        charge_from = outcome.invoices[balance.number].charge_from
+        if charge_from is not None and charge_from <= ctx.as_of:
+            eligible.append(balance)
+    if eligible:
+        amount, basis = wik(sum((b.open for b in eligible), ZERO))
+        outcome.cost_lines.append(CostLine(
+            "collection-costs", "Collection costs (WIK scale, Besluit BIK)", amount,
+            basis + " (after the 14-dagenbrief, BW 6:96 lid 6)",
+        ))
+    if late and len(eligible) < len(late):
+        amount, basis = wik(sum((b.open for b in late), ZERO))
+        outcome.pending.append(CostLine(
+            "collection-costs",
+            "Collection costs if not paid within 14 days after receipt of this letter "
+            "(WIK scale, BW 6:96 lid 6)",
+            amount, basis,
+        ))
