@@ -16,6 +16,7 @@ the same input gives the same bytes, so rendering twice never changes a sent let
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +29,6 @@ from babel.numbers import format_currency, format_decimal
 from markdown_it import MarkdownIt
 
 from . import refs, templating
-from .balance import allocate
 from .dump import cents
 from .errors import BookError
 from .model import Book, Case, Channel, Charge, Kind, Stage
@@ -72,6 +72,17 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "pay": "Payment", "amount": "Amount", "communication": "Reference",
         "before": "By", "scan": "Scan with your banking app to pay",
     },
+}
+
+#: Names of the money engine's cost lines (by `CostLine.code`) in each language.
+COST_LABELS: dict[str, dict[str, str]] = {
+    "nl": {"compensation": "Forfaitaire vergoeding", "damages": "Schadebeding",
+           "collection-costs": "Buitengerechtelijke incassokosten", "reminder-fee": "Aanmaningskosten"},
+    "fr": {"compensation": "Indemnité forfaitaire", "damages": "Clause pénale",
+           "collection-costs": "Frais de recouvrement extrajudiciaires",
+           "reminder-fee": "Frais de rappel"},
+    "en": {"compensation": "Flat-rate compensation", "damages": "Damages clause",
+           "collection-costs": "Extrajudicial collection costs", "reminder-fee": "Reminder fee"},
 }
 
 #: Channels whose document goes to the debtor (and so gets an address window).
@@ -132,6 +143,8 @@ class InterestPeriod:
 class CostLine:
     """A compensation, damages clause, collection cost or fee, with what it is based on."""
 
+    code: str
+    """`compensation`, `damages`, `collection-costs`, `reminder-fee`: the letter's label."""
     label: str
     basis: str
     amount: Decimal
@@ -150,6 +163,8 @@ class Statement:
     interest_periods: tuple[InterestPeriod, ...]
     costs: Decimal
     cost_lines: tuple[CostLine, ...]
+    pending: tuple[CostLine, ...] = ()
+    """Costs not due yet that a consumer reminder must announce (Book XIX, 14-dagenbrief)."""
     warnings: tuple[str, ...] = ()
 
     @property
@@ -157,50 +172,59 @@ class Statement:
         return self.principal + self.interest + self.costs
 
 
-def statement_for(book: Book, case: Case, action: ActionLike) -> Statement:
-    """The amounts of a letter.
+def statement_for(book: Book, case: Case, action: ActionLike, *, book_root: Path | None = None) -> Statement:
+    """The amounts of a letter, from the money engine (`casebook.claim.claim_for`).
 
-    Until the money engine (`casebook.claim`) is in the package, letters claim the
-    principal only: `principal_only_statement` is the one place to switch.
+    A stage claims what it charges (the law may refuse some of it); a thank-you or a plan
+    breach charges nothing new. The book's own rate tables (`rates/`) are used when present.
     """
-    del book
-    return principal_only_statement(case, as_of=action.date, only=action.invoices)
+    from .claim import claim_for
+    from .rates import load_tables
 
-
-def principal_only_statement(
-    case: Case, *, as_of: date, only: Sequence[str] = ()
-) -> Statement:
-    """The open invoices and what was paid on them, no interest and no costs."""
-    payments = [p for p in case.payments if p.date <= as_of]
-    allocation = allocate(case.invoices, payments)
-    wanted = set(only)
-    lines = []
-    for balance in allocation.invoices:
-        inv = balance.invoice
-        open_now = balance.open_on(as_of)
-        if open_now <= 0 or (wanted and inv.number not in wanted):
-            continue
-        lines.append(
-            InvoiceLine(
-                number=inv.number,
-                issued=inv.issued,
-                due=inv.due,
-                amount=balance.owed,
-                paid=balance.owed - open_now,
-                open=open_now,
-                days_late=max((as_of - inv.due).days, 0),
-                description=inv.description,
-            )
-        )
-    return Statement(
-        invoices=tuple(lines),
-        paid=sum((line.paid for line in lines), ZERO),
-        principal=sum((line.open for line in lines), ZERO),
-        interest=ZERO,
-        interest_periods=(),
-        costs=ZERO,
-        cost_lines=(),
+    stage = action.stage
+    kind = str(getattr(action.kind, "value", action.kind))
+    charges = stage.charges if stage is not None and kind in ("stage", "handover") else frozenset()
+    fee = stage.fee if stage is not None and kind == "stage" else ZERO
+    tables, _ = load_tables(book_root) if book_root is not None else (None, [])
+    claim = claim_for(
+        book, case, action.date, charges=charges, fee=fee, channel=str(action.channel),
+        invoices=action.invoices or None, rates=tables,
     )
+    pending = claim.pending
+    if not pending and case.kind == Kind.CONSUMER and _policy_charges_costs(book, case):
+        # A consumer reminder must announce the costs a later stage will charge (the
+        # 14-dagenbrief, Book XIX), even when this stage itself charges none.
+        pending = claim_for(
+            book, case, action.date, charges=charges | {Charge.COSTS}, fee=fee,
+            channel=str(action.channel), invoices=action.invoices or None, rates=tables,
+        ).pending
+    return Statement(
+        invoices=tuple(
+            InvoiceLine(
+                number=i.number, issued=i.issued, due=i.due, amount=i.amount, paid=i.paid,
+                open=i.open, days_late=i.days_late, description=i.description,
+                interest=i.interest, compensation=i.compensation,
+            )
+            for i in claim.invoices
+        ),
+        paid=claim.paid,
+        principal=claim.principal,
+        interest=claim.interest,
+        interest_periods=tuple(
+            InterestPeriod(invoice=number, start=p.start, end=p.end, days=p.days, rate=p.rate,
+                           base=p.base, amount=p.amount)
+            for number, p in claim.periods()
+        ),
+        costs=claim.costs,
+        cost_lines=tuple(CostLine(c.code, c.label, c.basis, c.amount) for c in claim.cost_lines),
+        pending=tuple(CostLine(c.code, c.label, c.basis, c.amount) for c in pending),
+        warnings=claim.warnings,
+    )
+
+
+def _policy_charges_costs(book: Book, case: Case) -> bool:
+    policy = book.policy_for(case)
+    return policy is not None and any(Charge.COSTS in s.charges for s in policy.stages)
 
 
 # -- formatting ------------------------------------------------------------------------
@@ -254,6 +278,27 @@ def template_folders(book_root: Path, language: str) -> list[Path]:
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _letter_environment(book_root: Path, language: str, locale: str, currency: str) -> jinja2.Environment:
+    """One environment per book, language and locale: templates are compiled once per run
+    (Jinja re-reads a template whose file changed)."""
+    return templating.environment(
+        template_folders(book_root, language), html=False, filters=_filters(locale, currency),
+        base=book_root,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _page_environment(locale: str, currency: str) -> jinja2.Environment:
+    return templating.environment([ASSETS], html=True, filters=_filters(locale, currency), base=ASSETS)
+
+
+@functools.lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    return (ASSETS / "letter.css").read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # CommonMark with raw HTML off: a template (or a debtor name in it) cannot inject
     # markup; tables are on because a statement of account is a table.
@@ -293,28 +338,27 @@ class Letter:
     """EPC QR payload; empty when the letter asks for no payment."""
     qr_svg: str
     context: Mapping[str, Any]
+    qr_code: Any = None
+    """The encoded QR symbol (segno), so the email's PNG needs no second encoding."""
 
 
 def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> Letter:
     language = book.language_of(case)
     locale = locale_for(book, case)
-    filters = _filters(locale, book.settings.currency)
-    statement = statement_for(book, case, action)
+    statement = statement_for(book, case, action, book_root=book_root)
     context = letter_context(book, case, action, statement, language=language)
 
-    env = templating.environment(
-        template_folders(book_root, language), html=False, filters=filters, base=book_root
-    )
+    env = _letter_environment(book_root, language, locale, book.settings.currency)
     name = f"{action.template or _default_template(action)}.md"
     markdown = templating.render(env, name, context).strip("\n") + "\n"
     subject, _ = split_subject(markdown)
     body_html = markdown_to_html(markdown)
 
-    payload, svg = "", ""
+    payload, svg, code = "", "", None
     if context["asks_payment"]:
-        payload, svg = _qr(book, case, amount=statement.total, reference=context["reference"])
+        payload, svg, code = _qr(book, case, amount=statement.total, reference=context["reference"])
 
-    page_env = templating.environment([ASSETS], html=True, filters=filters, base=ASSETS)
+    page_env = _page_environment(locale, book.settings.currency)
     page = templating.render(
         page_env,
         "page.html",
@@ -323,13 +367,13 @@ def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path
             "subject": subject,
             "body": jinja2.filters.Markup(body_html),  # our own Markdown render, html off
             "qr_svg": jinja2.filters.Markup(svg),
-            "css": jinja2.filters.Markup((ASSETS / "letter.css").read_text("utf-8")),
+            "css": jinja2.filters.Markup(_stylesheet()),
             "lang": language,
             "labels": PAGE_LABELS.get(language, PAGE_LABELS["en"]),
             "posted": context["channel"] in _POSTED,
         },
     )
-    return Letter(subject, markdown, page, body_html, payload, svg, context)
+    return Letter(subject, markdown, page, body_html, payload, svg, context, code)
 
 
 def render_action(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> dict[str, bytes]:
@@ -411,11 +455,15 @@ def letter_context(
         "interest": statement.interest,
         "interest_periods": [_period_dict(p) for p in statement.interest_periods],
         "costs": statement.costs,
-        "cost_lines": [{"label": c.label, "basis": c.basis, "amount": c.amount} for c in statement.cost_lines],
+        "cost_lines": [
+            {"label": COST_LABELS.get(language, {}).get(c.code, c.label), "basis": c.basis,
+             "amount": c.amount}
+            for c in statement.cost_lines
+        ],
         "total": statement.total,
         "warnings": list(statement.warnings),
         "reference": payment_reference(case, statement),
-        "announced_costs": announced_costs(book, case, statement),
+        "announced_costs": announced_costs(statement),
         "asks_payment": asks_payment,
         "paid_invoices": _paid_invoices(case, action),
         "plan": _plan(case),
@@ -456,29 +504,13 @@ def _working_days_after(day: date, count: int) -> date:
     return day
 
 
-def announced_costs(book: Book, case: Case, statement: Statement) -> Decimal | None:
-    """The costs a consumer reminder must announce before they may be charged.
-
-    NL: the WIK amount on the principal (a "14-dagenbrief" must state it, art. 6:96 lid 6
-    BW). BE: the damages clause of the creditor's terms, capped by the Book XIX scale; None
-    when the terms have no damages clause. None for businesses, or while the money
-    engine's scales (`casebook.costs`) are not in the package.
-    """
-    if case.kind != Kind.CONSUMER or statement.principal <= 0:
+def announced_costs(statement: Statement) -> Decimal | None:
+    """The costs a consumer reminder must announce before they may be charged (NL: the WIK
+    amount of the 14-dagenbrief; BE: the damages clause within the Book XIX scale), as the
+    money engine computed them; None when there is nothing to announce."""
+    if not statement.pending:
         return None
-    try:
-        from . import costs
-    except ImportError:
-        return None
-    if book.settings.jurisdiction == "NL":
-        return costs.wik(statement.principal)[0]
-    terms = book.settings.contract
-    clause = costs.damages_clause(
-        statement.principal, percent=terms.damages_percent, minimum=terms.damages_minimum
-    )
-    if clause is None:
-        return None
-    return min(clause[0], costs.book_xix_damages(statement.principal)[0])
+    return sum((c.amount for c in statement.pending), ZERO)
 
 
 def _line_dict(line: InvoiceLine) -> dict[str, Any]:
@@ -545,15 +577,15 @@ def payment_reference(case: Case, statement: Statement) -> str:
     return refs.invoice_reference(oldest.reference, oldest.number, case.id)
 
 
-def _qr(book: Book, case: Case, *, amount: Decimal, reference: str) -> tuple[str, str]:
+def _qr(book: Book, case: Case, *, amount: Decimal, reference: str) -> tuple[str, str, Any]:
     """The EPC QR payload and SVG for paying `amount` with `reference`."""
     creditor = book.settings.creditor
     if not creditor.iban or amount <= 0:
-        return "", ""
+        return "", "", None
     return _segno_qr(creditor.name, creditor.iban, creditor.bic, amount, reference)
 
 
-def _segno_qr(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> tuple[str, str]:
+def _segno_qr(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> tuple[str, str, Any]:
     """Stand-in until casebook.qr lands: the same EPC payload through segno."""
     import segno
 
@@ -566,7 +598,7 @@ def _segno_qr(name: str, iban: str, bic: str, amount: Decimal, reference: str) -
     payload = "\n".join(lines).rstrip("\n")
     code = segno.make(payload, error="m", encoding="utf-8", micro=False)
     svg = code.svg_inline(scale=3, title="EPC QR", omitsize=True)
-    return payload, svg
+    return payload, svg, code
 
 
 __all__ = [
@@ -577,7 +609,6 @@ __all__ = [
     "locale_for",
     "markdown_to_html",
     "payment_reference",
-    "principal_only_statement",
     "render_action",
     "render_letter",
     "statement_for",

@@ -114,7 +114,7 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
     if letter.qr_payload:
         html_part = msg.get_payload()[1]
         html_part.add_related(
-            _qr_png(letter.qr_payload), maintype="image", subtype="png", cid="<qr@casebook>",
+            _qr_png(letter), maintype="image", subtype="png", cid="<qr@casebook>",
             filename="qr.png",
         )
     msg.add_attachment(
@@ -142,13 +142,14 @@ def _email_html(letter: "Letter", subject: str) -> str:
     )
 
 
-def _qr_png(payload: str) -> bytes:
+def _qr_png(letter: "Letter") -> bytes:
     import io
 
     import segno
 
+    code = letter.qr_code or segno.make(letter.qr_payload, error="m", encoding="utf-8", micro=False)
     out = io.BytesIO()
-    segno.make(payload, error="m", encoding="utf-8", micro=False).save(out, kind="png", scale=4)
+    code.save(out, kind="png", scale=4)
     return out.getvalue()
 
 

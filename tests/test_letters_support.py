@@ -16,11 +16,13 @@ from casebook.model import (
     Book,
     Case,
     Channel,
+    Charge,
     Creditor,
     Invoice,
     Kind,
     MailSettings,
     Payment,
+    Policy,
     Settings,
     Stage,
 )
@@ -71,8 +73,11 @@ STAGES = {
                       deadline_days=10),
     "call": Stage(id="call", channel=Channel.PHONE, after_previous=7, template="call"),
     "formal-notice": Stage(id="formal-notice", channel=Channel.REGISTERED, after_previous=14,
-                           template="formal-notice", deadline_days=15),
+                           template="formal-notice", deadline_days=15,
+                           charges=frozenset({Charge.INTEREST, Charge.COMPENSATION, Charge.COSTS})),
 }
+
+POLICY = Policy(name="standard", stages=tuple(STAGES.values()))
 
 
 def make_case(**changes) -> Case:
@@ -93,7 +98,7 @@ def make_book(case: Case | None = None, *, mail: MailSettings | None = None, **s
     case = case or make_case()
     return Book(
         settings=Settings(creditor=CREDITOR, mail=mail or MailSettings(), **settings),
-        policies={},
+        policies={"standard": POLICY},
         cases={case.id: case},
     )
 
