@@ -198,7 +198,8 @@ class _Planner:
         what = "credit note" if doc.credit_note else "invoice"
         if doc.amount <= 0:
             hint = "" if doc.credit_note else " (a correction is sent as a credit note)"
-            return outcome(DocStatus.REJECTED, f"the amount is {doc.amount}: a {what} must be "
+            article = "a" if doc.credit_note else "an"
+            return outcome(DocStatus.REJECTED, f"the amount is {doc.amount}: {article} {what} must be "
                            f"for more than zero{hint}")
         if doc.amount != doc.amount.quantize(Decimal("0.01")):
             return outcome(DocStatus.REJECTED, f"the amount {doc.amount} has more than 2 decimals")

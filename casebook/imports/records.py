@@ -22,12 +22,9 @@ class ImportProblem(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        where = self.file
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}" if self.line else (
+            f"{self.file}: {self.message}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

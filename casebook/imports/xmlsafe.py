@@ -53,7 +53,7 @@ def parse(data: bytes, *, file: str) -> Element:
         reason = str(error).split(":")[0]
         raise ImportProblem(
             file,
-            f"the XML is malformed or truncated ({reason}) at line {line}, column {column + 1}",
+            f"the XML is malformed or truncated: {reason} (line {line}, column {column + 1})",
             line=line,
             column=column + 1,
         ) from None
