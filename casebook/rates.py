@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from .errors import Problem
+from .fsutil import inside
 from .resources import data
 
 TABLES = ("be-commercial", "be-legal", "nl-commercial", "nl-statutory")
@@ -123,7 +124,7 @@ def split(table: RateTable, start: date, end: date) -> tuple[tuple[RatePeriod, .
         warnings.append(
             f"{table.name}: rate after {table.known_until} not known yet; used "
             f"{_pct(last.rate)} (the last known, from {last.start}) up to {end}. "
-            f"Add the new rate to {BOOK_FOLDER}/{table.name}.yaml in the book."
+            f"Add the new rate to the book's {BOOK_FOLDER}/{table.name}.yaml."
         )
     periods: list[RatePeriod] = []
     cursor = start
@@ -243,17 +244,39 @@ def shipped_tables() -> RateTables:
     return RateTables(tables)
 
 
+def book_folder(root: Path) -> tuple[str, list[Problem]]:
+    """The book's rate folder: `rates.folder` in casebook.yaml, else `rates`."""
+    try:
+        settings = yaml.safe_load((root / "casebook.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return BOOK_FOLDER, []  # `casebook check` reports an unreadable casebook.yaml
+    section = settings.get("rates") if isinstance(settings, dict) else None
+    folder = section.get("folder") if isinstance(section, dict) else None
+    if not isinstance(folder, str) or not folder.strip():
+        return BOOK_FOLDER, []
+    folder = folder.strip().strip("/")
+    if inside(root, folder) is None:
+        return BOOK_FOLDER, [Problem("casebook.yaml", 1, f"rates.folder {folder!r} is outside the book")]
+    return folder, []
+
+
 def load_tables(root: Path | None) -> tuple[RateTables, list[Problem]]:
-    """The shipped tables, with the book's `rates/*.yaml` (if any) merged over them."""
+    """The shipped tables, with the book's rate files (if any) merged over them.
+
+    The book's files are `<folder>/<table>.yaml`, folder `rates` unless casebook.yaml says
+    `rates: {folder: ...}`.
+    """
     shipped = shipped_tables()
-    folder = root / BOOK_FOLDER if root is not None else None
-    if folder is None or not folder.is_dir():
+    if root is None:
         return shipped, []
+    name, problems = book_folder(root)
+    folder = root / name
+    if not folder.is_dir():
+        return shipped, problems
     tables = dict(shipped.tables)
-    problems: list[Problem] = []
     overridden: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
-        rel = f"{BOOK_FOLDER}/{path.name}"
+        rel = f"{name}/{path.name}"
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

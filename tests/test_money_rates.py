@@ -128,3 +128,11 @@ def test_bad_rate_files_are_problems_with_lines(tmp_path):
 def test_shipped_files_are_package_data():
     for name in rates.TABLES:
         assert (rates.data(f"rates/{name}.yaml")).is_file()
+
+
+def test_rates_folder_setting_must_stay_inside_the_book(tmp_path):
+    (tmp_path / "casebook.yaml").write_text("rates: {folder: ../elsewhere}\n", encoding="utf-8")
+    tables, problems = load_tables(tmp_path)
+    assert tables == shipped_tables()
+    assert [str(p) for p in problems] == [
+        "casebook.yaml:1: rates.folder '../elsewhere' is outside the book"]

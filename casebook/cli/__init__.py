@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "site",
     "advance",
     "imports",
+    "money",
     # -- helpers add their module here, one line each --
 ]
 
