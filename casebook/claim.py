@@ -22,7 +22,7 @@ from .balance import allocate
 from .costs import percent_text
 from .interest import InterestPeriod, total
 from .law import ZERO, Context, CostLine, LawOptions
-from .model import Action, ActionKind, Book, Case, Channel, Charge
+from .model import ActionKind, Book, Case, Channel, Charge
 from .rates import RateTables, shipped_tables
 
 __all__ = ["Claim", "CostLine", "InterestPeriod", "InvoiceClaim", "LawOptions", "claim_for"]

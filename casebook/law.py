@@ -129,7 +129,10 @@ def covers(action: Action, balance: InvoiceBalance) -> bool:
 def first_reminder(actions: Sequence[Action], balance: InvoiceBalance) -> Action | None:
     """The first written reminder about this invoice sent after its due date."""
     return next(
-        (a for a in written_reminders(actions) if a.date > balance.invoice.due and covers(a, balance)),
+        (
+            a for a in written_reminders(actions)
+            if a.date > balance.invoice.due and covers(a, balance)
+        ),
         None,
     )
 

@@ -47,6 +47,7 @@ from .law import (
     written_reminders,
 )
 from .model import Charge
+from .rates import RatePeriod
 
 
 def apply(ctx: Context) -> Outcome:
@@ -79,7 +80,7 @@ def apply(ctx: Context) -> Outcome:
     return outcome
 
 
-def _rates(ctx: Context, start: date, outcome: Outcome):
+def _rates(ctx: Context, start: date, outcome: Outcome) -> tuple[RatePeriod, ...]:
     b2b = rate_periods(ctx.tables["be-commercial"], start, ctx.as_of, outcome)
     contract = ctx.contract.interest_rate
     if not is_consumer(ctx):

@@ -73,7 +73,8 @@ class RateTable:
     @property
     def known_until(self) -> date:
         """The last day the last row is known to apply."""
-        return _add_months(self.rows[-1].start, PERIODS.get(self.period or "half-year", 6)) - timedelta(days=1)
+        months = PERIODS.get(self.period or "half-year", 6)
+        return _add_months(self.rows[-1].start, months) - timedelta(days=1)
 
     def rate_on(self, day: date) -> Decimal:
         return rate_on(self, day)
@@ -105,7 +106,9 @@ def rate_on(table: RateTable, day: date) -> Decimal:
     return current.rate
 
 
-def split(table: RateTable, start: date, end: date) -> tuple[tuple[RatePeriod, ...], tuple[str, ...]]:
+def split(
+    table: RateTable, start: date, end: date
+) -> tuple[tuple[RatePeriod, ...], tuple[str, ...]]:
     """The days `start`..`end` (included) cut at each rate change, and warnings.
 
     Before the first row the first rate is used, past `known_until` the last one; both say so
@@ -177,10 +180,12 @@ def parse_table(
         mark = getattr(error, "problem_mark", None)
         return None, [Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {error}")]
     if not isinstance(doc, dict) or not isinstance(doc.get("rates"), list) or not doc["rates"]:
-        return None, [Problem(path, 1, "a rate table needs `rates:`, a list of {from, rate, source}")]
+        message = "a rate table needs `rates:`, a list of {from, rate, source}"
+        return None, [Problem(path, 1, message)]
     period = str(doc.get("period", ""))
     if period and period not in PERIODS:
-        problems.append(Problem(path, doc["__line__"], f"period must be one of {', '.join(PERIODS)}"))
+        message = f"period must be one of {', '.join(PERIODS)}"
+        problems.append(Problem(path, doc["__line__"], message))
         period = ""
     rows: dict[date, Rate] = {}
     for item in doc["rates"]:
@@ -256,7 +261,8 @@ def book_folder(root: Path) -> tuple[str, list[Problem]]:
         return BOOK_FOLDER, []
     folder = folder.strip().strip("/")
     if inside(root, folder) is None:
-        return BOOK_FOLDER, [Problem("casebook.yaml", 1, f"rates.folder {folder!r} is outside the book")]
+        message = f"rates.folder {folder!r} is outside the book"
+        return BOOK_FOLDER, [Problem("casebook.yaml", 1, message)]
     return folder, []
 
 

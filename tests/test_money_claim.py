@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from casebook.claim import claim_for

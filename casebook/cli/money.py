@@ -108,7 +108,9 @@ def _print_rates(tables: RateTables, as_of: date) -> None:
         click.echo()
         click.echo("book overrides: " + ", ".join(tables.overridden))
     click.echo()
-    click.echo(f"* = in force on {as_of}.  [C] confirmed, [S] one secondary source, [?] unconfirmed.")
+    click.echo(
+        f"* = in force on {as_of}.  [C] confirmed, [S] one secondary source, [?] unconfirmed."
+    )
 
 
 # -- claim -----------------------------------------------------------------------------
@@ -163,7 +165,8 @@ def _print_claim(claim: Claim, case: Case, jurisdiction: str) -> None:
     click.echo(f"{law} law, {kind} debtor")
     if not claim.invoices:
         click.echo()
-        click.echo("Nothing is open." + (f" Credit: {_amount(claim.credit)}" if claim.credit else ""))
+        credit = f" Credit: {_amount(claim.credit)}" if claim.credit else ""
+        click.echo("Nothing is open." + credit)
     for line in claim.invoices:
         click.echo()
         late = f"{line.days_late} days late" if line.days_late else "not late"
