@@ -122,7 +122,7 @@ def advance(
         if send_mail:
             # Records sends that an interrupted run made but did not commit, and sends what
             # an earlier run left pending, before the folders are judged clean or dirty.
-            report.mail_lines += _send(root, book, store)
+            report.mail_lines += _send(root, book, store, quiet_pending=True)
         _plan(store, book, problems, case_ids, today, report)
         taken_cases: set[str] = set()
         for number, due in enumerate(_due(book, report, case_ids, today), start=1):
@@ -132,7 +132,7 @@ def advance(
             taken_cases.add(due.case_id)
             _crash_hook("after", number)
         if send_mail and taken_cases:
-            book, _ = check(root)
+            # Sending needs the settings and the committed .eml files, not a fresh book.
             report.mail_lines += _send(root, book, store, only=taken_cases)
         if push:
             report.push = push_changes(store)
@@ -264,12 +264,17 @@ def claimed_total(book: Book, case: Case, due: DueAction) -> Any:
     return statement_for(book, case, due).total
 
 
-def _send(root: Path, book: Book, store: Store, *, only: set[str] | None = None) -> list[str]:
+def _send(
+    root: Path, book: Book, store: Store, *, only: set[str] | None = None, quiet_pending: bool = False
+) -> list[str]:
     try:
         from .mail import send_pending
     except ImportError:
         return []
-    return send_pending(root, book, store=store, only=only).lines()
+    sent = send_pending(root, book, store=store, only=only)
+    if quiet_pending:
+        sent.pending = []  # said once, after the run
+    return sent.lines()
 
 
 def _crash_hook(phase: str, number: int) -> None:

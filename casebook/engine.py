@@ -17,7 +17,8 @@ where the spec is silent (docs/advance.md explains them to users):
   (cron down) it is taken late, and the stages after it keep their spacing from it. Only a
   pre-due courtesy note lapses: once the invoice is due it is no longer sent.
 - The next stage never comes before the day after the latest deadline granted: a letter
-  that says "pay within 10 days" is followed up when those days are over, not before.
+  that says "pay within 10 days" is followed up when those days are over, not before. A
+  phone call is contact rather than a new demand: it may fall within a deadline.
 - At most one action per case per day; an action already recorded for `today` means the
   case is done for the day (this is what makes `advance` idempotent).
 - Disputes exclude the disputed invoice from the statement; a case whose only open
@@ -391,7 +392,8 @@ class _Evaluation:
                 + (f"({days} days ago)" if days > 0 else f"(in {-days} days)" if days < 0 else "(today)")
             )
         deadlines = [a.deadline for a in episode if a.deadline is not None]
-        if deadlines:
+        # A phone call is contact, not a new demand: it may come within a deadline.
+        if deadlines and stage.channel != Channel.PHONE:
             when = max(when, max(deadlines) + DAY)
         next_action = NextAction(when, stage.id)
         balance = sum((b.open for b in self.collectable), ZERO)
