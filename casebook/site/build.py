@@ -9,6 +9,7 @@ debtor page, its letters, the overview and the forecast are rendered again.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -16,17 +17,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+from markupsafe import Markup
 
 from .. import __version__
-from ..dump import money
 from ..errors import BookError
 from ..model import Book, Case
 from ..resources import shipped
 from ..templating import environment, render
 from . import context, inputs
 from .context import Inputs
-from .inputs import History
-from .writer import Report, Writer, digest, safe_relative
+from .filters import filters
+from .inputs import History, Portfolio
+from .writer import Report, Writer, digest
 
 TEMPLATE_FOLDER = "site_templates"
 ASSETS = ("site.css", "site.js")
@@ -38,23 +40,7 @@ LETTER_CSP = (
 
 def template_environment(root: Path) -> jinja2.Environment:
     """The book's `site_templates/` first (override any single file), the shipped theme second."""
-    env = environment(
-        [root / TEMPLATE_FOLDER, shipped(TEMPLATE_FOLDER)],
-        html=True,
-        base=root,
-        filters={"cents": _cents, "decimal": _decimal},
-    )
-    return env
-
-
-def _cents(value: Any) -> str:
-    return money(_decimal(value))
-
-
-def _decimal(value: Any):
-    from decimal import Decimal
-
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    return environment([root / TEMPLATE_FOLDER, shipped(TEMPLATE_FOLDER)], html=True, base=root)
 
 
 def _theme_key(env: jinja2.Environment) -> str:
@@ -90,109 +76,151 @@ def build_site(
     if history is None:
         history = inputs.history(root)
     env = template_environment(root)
+    env.filters.update(filters(book.settings.language, book.settings.currency))
     theme = _theme_key(env)
     inp = Inputs(root=root, book=book, today=today, history=history)
-    base = digest(theme, today.isoformat(), repr(book.settings), repr(sorted(book.policies.items())))
+    base = digest(theme, today.isoformat(), stable(book.settings), stable(book.policies))
     case_keys = {cid: _case_key(inp, case, base) for cid, case in book.cases.items()}
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
 
     writer = Writer(out)
-    for asset in ASSETS:
-        writer.add(f"assets/{asset}", theme, _asset(env, asset))
-    stale_cases = {
-        cid for cid, key in case_keys.items()
-        if not writer.is_fresh(context.page_path(cid), key)
-    }
-    need_whole = not (
-        writer.is_fresh("index.html", whole) and writer.is_fresh("forecast.html", whole)
-    )
-    shared = _Shared(inp, need_all=need_whole, cases=stale_cases)
-    fmt = context.money_formatter(book.settings.language, book.settings.currency)
-    env.filters["money"] = fmt
+    cases = _Cases(inp, env, writer.memo, case_keys)
+    shared = _Portfolio(inp)
 
     def page(name: str, make: Callable[[], dict[str, Any]], kind: str) -> Callable[[], bytes]:
         return lambda: render(env, name, {**make(), "page": kind}).encode("utf-8")
 
+    for asset in ASSETS:
+        writer.add(f"assets/{asset}", theme, _asset(env, asset))
     writer.add("index.html", whole, page(
         "overview.html",
-        lambda: context.overview(inp, figures=shared.figures, rows=shared.rows,
-                                 states=shared.states, fmt=fmt),
+        lambda: context.overview(inp, figures=shared.figures, summaries=cases.summaries(),
+                                 rows_html=cases.rows_html(), fmt=env.filters["money"]),
         "overview",
     ))
     writer.add("forecast.html", whole, page(
         "forecast.html",
-        lambda: context.forecast(inp, rows=shared.rows, states=shared.states),
+        lambda: context.forecast(inp, summaries=cases.summaries(),
+                                 overdue=shared.figures.overdue),
         "forecast",
     ))
     for cid in sorted(book.cases):
         case = book.cases[cid]
         writer.add(context.page_path(cid), case_keys[cid], page(
             "debtor.html",
-            lambda case=case: context.debtor(
-                inp, case, row=shared.rows[case.id], state=shared.states[case.id]
-            ),
+            lambda case=case: context.debtor(inp, case, **cases.objects(case.id)),
             "debtor",
         ))
         for site_path, source in context.printable_sources(inp, case):
-            if safe_relative(site_path):
-                writer.add(site_path, case_keys[cid], lambda source=source: with_csp(source.read_bytes()))
-    report = writer.write()
+            writer.add(site_path, case_keys[cid], lambda source=source: with_csp(source.read_bytes()))
+    report = writer.write(memo=cases.memo)
     return Built(report, out / "index.html")
 
 
-class _Shared:
-    """Portfolio figures and case states, computed once and only when a page needs them.
+class _Portfolio:
+    """The portfolio figures (`casebook.portfolio`), computed once, when a page needs them."""
 
-    A rebuild that renders only some debtor pages and not the overview computes the state
-    of those cases alone.
-    """
-
-    def __init__(self, inp: Inputs, *, need_all: bool, cases: set[str]) -> None:
+    def __init__(self, inp: Inputs) -> None:
         self.inp = inp
-        self.need_all = need_all
-        self.cases = cases
-        self._done = False
-
-    def _compute(self) -> None:
-        if self._done:
-            return
-        book, today = self.inp.book, self.inp.today
-        if self.need_all:
-            self._figures = inputs.portfolio(book, today)
-            self._rows = {row.case_id: row for row in self._figures.cases}
-            ids = sorted(book.cases)
-        else:
-            ids = sorted(self.cases)
-            self._rows = {cid: inputs.case_figures(book, book.cases[cid], today) for cid in ids}
-        self._states = {cid: inputs.state(book, book.cases[cid], today) for cid in ids}
-        self._done = True
+        self._figures: Portfolio | None = None
 
     @property
-    def figures(self):
-        self._compute()
+    def figures(self) -> Portfolio:
+        if self._figures is None:
+            self._figures = inputs.portfolio(self.inp.book, self.inp.today)
         return self._figures
 
-    @property
-    def rows(self):
-        self._compute()
-        return self._rows
 
-    @property
-    def states(self):
-        self._compute()
-        return self._states
+class _Cases:
+    """Per case: its figures and state (for its page), its summary and overview row.
+
+    Summaries and rows are kept in the manifest under the case's key, so a rebuild
+    computes them only for the cases that changed.
+    """
+
+    def __init__(self, inp: Inputs, env: jinja2.Environment, memo: dict[str, Any],
+                 keys: dict[str, str]) -> None:
+        self.inp = inp
+        self.env = env
+        self.keys = keys
+        self.memo_in = memo
+        self.memo_out: dict[str, Any] = {}
+        self._objects: dict[str, dict[str, Any]] = {}
+        self._row = env.get_template("debtor_row.html")
+
+    def objects(self, case_id: str) -> dict[str, Any]:
+        found = self._objects.get(case_id)
+        if found is None:
+            book, today = self.inp.book, self.inp.today
+            case = book.cases[case_id]
+            found = {"row": inputs.case_figures(book, case, today),
+                     "state": inputs.state(book, case, today)}
+            self._objects[case_id] = found
+        return found
+
+    def _entry(self, case_id: str) -> dict[str, Any]:
+        entry = self.memo_out.get(case_id)
+        if entry is not None:
+            return entry
+        key = self.keys[case_id]
+        old = self.memo_in.get(case_id)
+        if isinstance(old, dict) and old.get("key") == key:
+            entry = old
+        else:
+            book, today = self.inp.book, self.inp.today
+            got = self.objects(case_id)
+            state = got["state"]
+            due = inputs.due_within(book, {case_id: state}, today, context.SOON_DAYS)
+            summary = context.summary(self.inp, book.cases[case_id], row=got["row"],
+                                      state=state, due=due)
+            html = render(self.env, "debtor_row.html", {"r": summary, "site": {"root": ""}})
+            entry = {"key": key, "summary": summary, "row": html}
+        self.memo_out[case_id] = entry
+        return entry
+
+    def memo(self) -> dict[str, Any]:
+        """What to keep for the next build: every entry computed or still valid."""
+        kept = {}
+        for cid, key in sorted(self.keys.items()):
+            entry = self.memo_out.get(cid) or self.memo_in.get(cid)
+            if isinstance(entry, dict) and entry.get("key") == key:
+                kept[cid] = entry
+        return kept
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        return {cid: self._entry(cid)["summary"] for cid in sorted(self.keys)}
+
+    def rows_html(self) -> Markup:
+        return Markup("".join(self._entry(cid)["row"] for cid in sorted(self.keys)))
+
+
+def stable(value: Any) -> str:
+    """A text of `value` that is the same in every process (sets sorted, fields in order).
+
+    `repr` will not do for values holding sets: their order changes with the hash seed.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ",".join(f"{f.name}={stable(getattr(value, f.name))}"
+                         for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{stable(k)}:{stable(v)}" for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(stable(v) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(stable(v) for v in value) + "]"
+    return repr(value)
 
 
 def _case_key(inp: Inputs, case: Case, base: str) -> str:
+    """What a case's pages are made of: the case as loaded (no sets in a Case, so its repr
+    is stable), the commits that touched it, and the size and time of its letter files."""
     commits = [c.sha for c in inp.history.for_case(case.id)]
     stats = []
-    for site_path, source in context.printable_sources(inp, case):
-        st = source.stat()
-        stats.append(f"{site_path}:{st.st_size}:{st.st_mtime_ns}")
     for action in case.actions:
         for name in action.files:
             path = context.action_file(inp, case, name)
-            if path is not None and path.suffix.lower() in (".md", ".eml"):
+            if path is not None:
                 st = path.stat()
                 stats.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return digest(base, repr(case), *commits, *sorted(stats))

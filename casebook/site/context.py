@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import stat
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +20,7 @@ from typing import Any, Iterable
 from markupsafe import Markup
 
 from .. import __version__
-from ..fsutil import inside
+from .writer import safe_relative
 from ..model import Book, Case
 from . import charts, inputs
 from .inputs import BUCKETS, CaseFigures, History, Portfolio, State
@@ -56,33 +58,8 @@ def letter_path(case_id: str, name: str) -> str:
 # -- formatting ----------------------------------------------------------------------------
 
 
-def money_formatter(language: str, currency: str):
-    """Amounts as a reader of the book's language writes them (thousands, decimal mark)."""
-    symbol = "€" if currency == "EUR" else currency
-    thousands, decimal = (",", ".") if language == "en" else (".", ",")
-
-    def fmt(amount: Decimal | None) -> str:
-        if amount is None:
-            return ""
-        value = Decimal(amount).quantize(Decimal("0.01"))
-        sign = "−" if value < 0 else ""
-        whole, _, cents = f"{abs(value):.2f}".partition(".")
-        groups = []
-        while len(whole) > 3:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        groups.insert(0, whole)
-        return f"{sign}{symbol}\u00a0{thousands.join(groups)}{decimal}{cents}"
-
-    return fmt
-
-
 def _plus(day: date, days: int) -> date:
     return date.fromordinal(day.toordinal() + days)
-
-
-def _amount(value: Any) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else ZERO
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -112,31 +89,143 @@ def totals(figures: Portfolio) -> dict[str, Any]:
     }
 
 
-def overview(
-    inp: Inputs, *, figures: Portfolio, rows: dict[str, CaseFigures],
-    states: dict[str, State], fmt,
-) -> dict[str, Any]:
+def summary(inp: Inputs, case: Case, *, row: CaseFigures, state: State,
+            due: list[inputs.Due]) -> dict[str, Any]:
+    """What the overview and the forecast need of one case, as plain JSON values.
+
+    The build keeps these between runs (keyed like the debtor page), so after one case
+    changed only its summary is computed again; every list the overview shows is put
+    together from them.
+    """
     book, today = inp.book, inp.today
-    cases = book.cases
+    who = _who(case)
+    policy = _policy_name(book, case)
+    since = _plus(today, -SOON_DAYS)
+    promised = []
+    if row.open > 0:
+        for note in case.notes:
+            if note.promise and note.promise.date >= since:
+                promised.append({"kind": "promise", "date": note.promise.date.isoformat(),
+                                 "amount": _text(note.promise.amount)})
+            if note.plan:
+                for number, inst in enumerate(note.plan.installments, 1):
+                    if inst.due >= since:
+                        promised.append({"kind": f"installment {number}",
+                                         "date": inst.due.isoformat(), "amount": _text(inst.amount)})
+    disputes = []
+    if state.paused_by == "dispute":
+        for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
+            if note.dispute and note.dispute.invoice in _disputed(case):
+                disputes.append({"invoice": note.dispute.invoice, "reason": note.dispute.reason,
+                                 "since": note.date.isoformat()})
+    return {
+        **who,
+        "policy": policy,
+        "stage": state.stage,
+        "status": state.status,
+        "paused_by": state.paused_by,
+        "open": _text(row.open),
+        "overdue": _text(row.overdue),
+        "days_late": row.days_late,
+        "owner": case.owner,
+        "tags": " ".join(sorted(case.tags)),
+        "next_stage": state.next_stage,
+        "next_date": state.next_date.isoformat() if state.next_date else "",
+        "next_channel": inputs.stage_channel(book, case, state.next_stage) if state.next_stage else "",
+        "handed_over": state.handed_over,
+        "tasks": [{"stage": t.stage, "since": t.since.isoformat()} for t in state.tasks],
+        "due": [{"date": d.date.isoformat(), "stage": d.stage, "channel": d.channel} for d in due],
+        "promises": promised,
+        "disputes": disputes,
+        "months": _months(case, today),
+        "falling_due": [
+            {"what": f"invoice {b.invoice.number}", "date": b.invoice.due.isoformat(),
+             "amount": _text(b.open)}
+            for b in inputs.allocation(case).open_invoices()
+            if today <= b.invoice.due <= _plus(today, FORECAST_WEEKS * 7)
+        ],
+    }
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _months(case: Case, today: date) -> list[list[str]]:
+    """This case's share of the monthly chart: [opening balance], then per month
+    [change in open balance, collected], for the MONTHS months up to today's."""
+    first = (today.year * 12 + today.month - 1) - (MONTHS - 1)
+    delta = [ZERO] * MONTHS
+    collected = [ZERO] * MONTHS
+    start = ZERO
+
+    def index(day: date) -> int:
+        return day.year * 12 + day.month - 1 - first
+
+    def add(day: date, amount: Decimal) -> None:
+        nonlocal start
+        i = index(day)
+        if i < 0:
+            start += amount
+        elif i < MONTHS:
+            delta[i] += amount
+
+    # Each invoice adds what it asks in the month it was issued; each payment part applied
+    # to it takes its amount off in the month it was paid; a running sum gives the month ends.
+    for balance in inputs.allocation(case).invoices:
+        add(balance.invoice.issued, balance.owed)
+        for part in balance.applied:
+            add(part.date, -part.amount)
+    for payment in case.payments:
+        if 0 <= index(payment.date) < MONTHS:
+            collected[index(payment.date)] += payment.amount
+    return [[str(start)], *([str(d), str(c)] for d, c in zip(delta, collected))]
+
+
+def monthly(summaries: Iterable[dict[str, Any]], today: date) -> list[charts.Month]:
+    first = (today.year * 12 + today.month - 1) - (MONTHS - 1)
+    running = ZERO
+    delta = [ZERO] * MONTHS
+    collected = [ZERO] * MONTHS
+    for s in summaries:
+        running += Decimal(s["months"][0][0])
+        for i, (d, c) in enumerate(s["months"][1:]):
+            delta[i] += Decimal(d)
+            collected[i] += Decimal(c)
+    months = []
+    for i in range(MONTHS):
+        running += delta[i]
+        year, month = divmod(first + i, 12)
+        stamp = date(year, month + 1, 1)
+        months.append(charts.Month(stamp.strftime("%b"), stamp.strftime("%Y-%m"),
+                                   max(running, ZERO), collected[i]))
+    return months
+
+
+def overview(
+    inp: Inputs, *, figures: Portfolio, summaries: dict[str, dict[str, Any]],
+    rows_html: Markup, fmt,
+) -> dict[str, Any]:
+    """The overview page: totals from the portfolio, lists from the case summaries."""
+    today = inp.today
+    ordered = [summaries[cid] for cid in sorted(summaries)]
     buckets = [
         {"label": label, "amount": figures.aging[key], "css": css, "key": key}
         for label, css, key in zip(BUCKET_LABELS, BUCKET_CSS, BUCKETS)
     ]
-    months = monthly(book, today)
-    soon = _plus(today, SOON_DAYS)
-    due = [
-        {**_who(cases[d.case_id]), "date": d.date, "stage": d.stage, "channel": d.channel}
-        for d in inputs.due_within(book, states, today, SOON_DAYS)
-    ]
-    tasks = sorted(
-        (
-            {**_who(cases[cid]), "stage": t.stage, "since": t.since,
-             "days": (today - t.since).days}
-            for cid, st in states.items() for t in st.tasks
-        ),
-        key=lambda t: (t["since"], t["case"], t["stage"]),
-    )
-    promised = [p for p in promises(book, today) if p["date"] <= soon]
+    months = monthly(ordered, today)
+    soon = _plus(today, SOON_DAYS).isoformat()
+
+    def each(field: str) -> list[dict[str, Any]]:
+        return [{**_ref(s), **item} for s in ordered for item in s[field]]
+
+    tasks = sorted(each("tasks"), key=lambda t: (t["since"], t["case"], t["stage"]))
+    for task in tasks:
+        task["days"] = (today - date.fromisoformat(task["since"])).days
+    promised = sorted((p for p in each("promises") if p["date"] <= soon),
+                      key=lambda p: (p["date"], p["case"], p["kind"]))
+    for item in promised:
+        item["past"] = item["date"] < today.isoformat()
     return {
         "site": site_info(inp, root=""),
         "totals": totals(figures),
@@ -146,27 +235,25 @@ def overview(
         ),
         "months": months,
         "monthly_chart": charts.monthly_bars(months, fmt=fmt),
-        "stages": _count(_stage_label(st) for st in states.values()),
-        "policies": _count(_policy_name(book, c) for c in cases.values()),
-        "statuses": _count(st.status for st in states.values()),
-        "due": due,
+        "stages": _count(s["stage"] or "(no stage yet)" for s in ordered),
+        "policies": _count(s["policy"] for s in ordered),
+        "statuses": _count(s["status"] for s in ordered),
+        "due": sorted(each("due"), key=lambda d: (d["date"], d["case"], d["stage"])),
         "tasks": tasks,
         "promises": promised,
-        "disputes": disputes(book, states),
-        "agency": [
-            {**_who(cases[cid]), "open": rows[cid].open}
-            for cid, st in sorted(states.items()) if st.handed_over
-        ],
-        "rows": [table_row(cases[cid], rows[cid], states[cid], book) for cid in sorted(cases)],
+        "disputes": each("disputes"),
+        "agency": [{**_ref(s), "open": s["open"]} for s in ordered if s["handed_over"]],
+        "rows_html": rows_html,
+        "count": len(ordered),
     }
+
+
+def _ref(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"case": summary["case"], "name": summary["name"], "href": summary["href"]}
 
 
 def _who(case: Case) -> dict[str, Any]:
     return {"case": case.id, "name": case.name, "href": page_path(case.id)}
-
-
-def _stage_label(state: State) -> str:
-    return state.stage or "(no stage yet)"
 
 
 def _policy_name(book: Book, case: Case) -> str:
@@ -181,145 +268,41 @@ def _count(values: Iterable[str]) -> list[dict[str, Any]]:
     return [{"name": k, "count": counts[k]} for k in sorted(counts)]
 
 
-def table_row(case: Case, row: CaseFigures, state: State, book: Book) -> dict[str, Any]:
-    return {
-        **_who(case),
-        "policy": _policy_name(book, case),
-        "stage": state.stage,
-        "status": state.status,
-        "paused_by": state.paused_by,
-        "open": row.open,
-        "overdue": row.overdue,
-        "days_late": row.days_late,
-        "next_stage": state.next_stage,
-        "next_date": state.next_date,
-        "owner": case.owner,
-        "tags": " ".join(sorted(case.tags)),
-        "tasks": len(state.tasks),
-    }
-
-
-def promises(book: Book, today: date) -> list[dict[str, Any]]:
-    """Promises to pay and plan installments from a week ago on, soonest first."""
-    since = _plus(today, -SOON_DAYS)
-    found = []
-    for case in book.cases.values():
-        if not case.invoices:
-            continue
-        paid_total = sum((p.amount for p in case.payments), ZERO)
-        if paid_total >= sum((i.amount - i.credited for i in case.invoices), ZERO):
-            continue
-        for note in case.notes:
-            if note.promise and note.promise.date >= since:
-                found.append({**_who(case), "kind": "promise", "date": note.promise.date,
-                              "amount": note.promise.amount})
-            if note.plan:
-                for number, inst in enumerate(note.plan.installments, 1):
-                    if inst.due >= since:
-                        found.append({**_who(case), "kind": f"installment {number}",
-                                      "date": inst.due, "amount": inst.amount})
-    for item in found:
-        item["days"] = (item["date"] - today).days
-    return sorted(found, key=lambda p: (p["date"], p["case"], p["kind"]))
-
-
-def disputes(book: Book, states: dict[str, State]) -> list[dict[str, Any]]:
-    found = []
-    for cid, st in sorted(states.items()):
-        if st.paused_by != "dispute":
-            continue
-        case = book.cases[cid]
-        resolved = {n.resolved for n in case.notes if n.resolved}
-        for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
-            if note.dispute and note.dispute.invoice not in resolved:
-                found.append({**_who(case), "invoice": note.dispute.invoice,
-                              "reason": note.dispute.reason, "since": note.date})
-    return found
-
-
-def monthly(book: Book, today: date) -> list[charts.Month]:
-    """Outstanding at each month end and collected in each month, over the last year.
-
-    Each invoice adds its amount in the month it was issued and each payment part applied
-    to it takes its amount off in the month it was paid; a running sum gives what was
-    open at each month end. One pass over invoices and payments, whatever the window.
-    """
-    first = (today.year * 12 + today.month - 1) - (MONTHS - 1)
-    delta = [ZERO] * MONTHS
-    collected = [ZERO] * MONTHS
-    start = ZERO
-
-    def add(day: date, amount: Decimal) -> None:
-        nonlocal start
-        index = day.year * 12 + day.month - 1 - first
-        if index < 0:
-            start += amount
-        elif index < MONTHS:
-            delta[index] += amount
-
-    for case in book.cases.values():
-        for balance in inputs.allocation(case).invoices:
-            add(balance.invoice.issued, balance.owed)
-            for part in balance.applied:
-                add(part.date, -part.amount)
-        for payment in case.payments:
-            index = payment.date.year * 12 + payment.date.month - 1 - first
-            if 0 <= index < MONTHS:
-                collected[index] += payment.amount
-    months, running = [], start
-    for i in range(MONTHS):
-        running += delta[i]
-        year, month = divmod(first + i, 12)
-        stamp = date(year, month + 1, 1)
-        months.append(charts.Month(stamp.strftime("%b"), stamp.strftime("%Y-%m"),
-                                   max(running, ZERO), collected[i]))
-    return months
-
-
 # -- forecast ------------------------------------------------------------------------------
 
 
-def forecast(inp: Inputs, *, rows: dict[str, CaseFigures], states: dict[str, State]) -> dict[str, Any]:
-    """What should come in, week by week: invoices falling due, promises, installments."""
-    book, today = inp.book, inp.today
-    weeks = []
+def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], overdue: Decimal) -> dict[str, Any]:
+    """What should come in, week by week: invoices falling due, promises, installments;
+    and the next action of every case planned in that time."""
+    today = inp.today
     monday = _plus(today, -today.weekday())
+    weeks = []
     for w in range(FORECAST_WEEKS):
         start = _plus(monday, 7 * w)
         weeks.append({"start": start, "end": _plus(start, 6), "invoices": ZERO,
                       "promised": ZERO, "items": []})
-    horizon = weeks[-1]["end"]
-
-    def week_of(day: date):
-        if day < monday or day > horizon:
-            return None
-        return weeks[(day - monday).days // 7]
-
-    for cid in sorted(book.cases):
-        case = book.cases[cid]
-        for balance in inputs.allocation(case).open_invoices():
-            week = week_of(balance.invoice.due)
-            if week is not None and balance.invoice.due >= today:
-                week["invoices"] += balance.open
-                week["items"].append({**_who(case), "what": f"invoice {balance.invoice.number}",
-                                      "date": balance.invoice.due, "amount": balance.open})
-    for item in promises(book, today):
-        week = week_of(item["date"])
-        if week is not None and item["date"] >= today:
-            week["promised"] += item["amount"] or ZERO
-            week["items"].append({**item, "what": item["kind"]})
+    horizon = weeks[-1]["end"].isoformat()
+    first = today.isoformat()
+    planned = []
+    for cid in sorted(summaries):
+        s = summaries[cid]
+        for kind, items in (("invoices", s["falling_due"]), ("promised", s["promises"])):
+            for item in items:
+                if first <= item["date"] <= horizon:
+                    week = weeks[(date.fromisoformat(item["date"]) - monday).days // 7]
+                    week[kind] += Decimal(item["amount"] or 0)
+                    week["items"].append({**_ref(s), "what": item.get("what") or item["kind"],
+                                          "date": item["date"], "amount": item["amount"]})
+        if s["next_stage"] and s["next_date"] <= horizon and s["status"] not in ("paused", "agency"):
+            planned.append({**_ref(s), "date": s["next_date"], "stage": s["next_stage"],
+                            "channel": s["next_channel"]})
     for week in weeks:
         week["items"].sort(key=lambda i: (i["date"], i["case"], i["what"]))
-    overdue = sum((r.overdue for r in rows.values()), ZERO)
     return {
         "site": site_info(inp, root=""),
         "weeks": weeks,
         "overdue": overdue,
-        "due": [
-            {**_who(book.cases[d.case_id]), "date": d.date, "stage": d.stage,
-             "channel": d.channel}
-            for d in inputs.due_within(book, states, today, FORECAST_WEEKS * 7)
-        ],
+        "planned": sorted(planned, key=lambda p: (p["date"], p["case"])),
     }
 
 
@@ -392,12 +375,21 @@ def _note(note) -> dict[str, Any]:
 
 
 def action_file(inp: Inputs, case: Case, name: str) -> Path | None:
-    """An action's file, named relative to the case folder or to its `actions/` folder."""
+    """An action's file, named relative to the case folder or to its `actions/` folder.
+
+    Only plain names of regular files inside the case folder count: no `..`, no absolute
+    path, no symbolic link (a link could pull any file of the machine into the site).
+    """
+    if not safe_relative(name):
+        return None
     folder = inp.root / case.folder
     for relative in (name, f"actions/{name}"):
-        found = inside(folder, relative)
-        if found is not None and found.is_file():
-            return found
+        path = folder / relative
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return path
+        except OSError:
+            continue
     return None
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import BookError
-from ..fsutil import atomic_write, inside
+from ..fsutil import inside
 
 MANIFEST = ".casebook-build.json"
 MANIFEST_VERSION = 1
@@ -77,7 +78,7 @@ class Writer:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.pages: dict[str, Page] = {}
-        self.previous = self._read_manifest()
+        self.previous, self.memo = self._read_manifest()
 
     def add(self, path: str, key: str, produce: Callable[[], bytes]) -> None:
         if not safe_relative(path) or inside(self.out, path) is None:
@@ -100,7 +101,9 @@ class Writer:
         """Paths whose page must be rendered, in order."""
         return sorted(p for p, page in self.pages.items() if not self.is_fresh(p, page.key))
 
-    def write(self) -> Report:
+    def write(self, *, memo: Callable[[], dict[str, Any]] | None = None) -> Report:
+        """Write what changed; what `memo()` returns after the pages is kept in the
+        manifest for the next build."""
         report = Report(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
         manifest: dict[str, dict] = {}
@@ -116,7 +119,7 @@ class Writer:
                 if _same_bytes(target, data):
                     report.unchanged.append(path)
                 else:
-                    atomic_write(target, data)
+                    replace_file(target, data)
                     report.written.append(path)
                 manifest[path] = {"key": page.key, "size": len(data)}
             for path in sorted(set(self.previous) - set(self.pages)):
@@ -130,25 +133,38 @@ class Writer:
             # does not redo it; pages not reached are simply absent and built next time.
             for path in set(self.previous) - set(self.pages) - set(report.removed):
                 manifest.setdefault(path, self.previous[path])
-            self._write_manifest(manifest)
+            self._write_manifest(manifest, memo() if memo else {})
         return report
 
     # -- manifest ------------------------------------------------------------------------
-    def _read_manifest(self) -> dict[str, dict]:
+    def _read_manifest(self) -> tuple[dict[str, dict], dict[str, Any]]:
         try:
             data = json.loads((self.out / MANIFEST).read_text("utf-8"))
         except (OSError, ValueError):
-            return {}
+            return {}, {}
         if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
-            return {}
-        pages = data.get("pages")
-        return pages if isinstance(pages, dict) else {}
+            return {}, {}
+        pages, memo = data.get("pages"), data.get("memo")
+        return (pages if isinstance(pages, dict) else {}), (memo if isinstance(memo, dict) else {})
 
-    def _write_manifest(self, pages: dict[str, dict]) -> None:
-        text = json.dumps({"version": MANIFEST_VERSION, "pages": pages}, sort_keys=True, indent=1)
+    def _write_manifest(self, pages: dict[str, dict], memo: dict[str, Any]) -> None:
+        text = json.dumps({"version": MANIFEST_VERSION, "pages": pages, "memo": memo},
+                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         data = (text + "\n").encode("utf-8")
         if not _same_bytes(self.out / MANIFEST, data):
-            atomic_write(self.out / MANIFEST, data)
+            replace_file(self.out / MANIFEST, data)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`.
+
+    A reader never sees half a page. No fsync: the site is derived data, and a page lost
+    to a power cut is simply rebuilt (the manifest's size check notices it).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
