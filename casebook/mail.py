@@ -51,6 +51,8 @@ PASSWORD_ENV = "CASEBOOK_SMTP_PASSWORD"
 #: recorded) or `recorded` (`.sent` written, not committed).
 CRASH_ENV = "CASEBOOK_TEST_MAIL_CRASH"
 
+#: Seconds to wait for the SMTP server at each step.
+SMTP_TIMEOUT = 60.0
 SENDING = ".sending"
 SENT = ".sent"  # YAML inside; not `.yaml`, which the loader reads as an action record
 #: When the email leaves on the action's date: a civil hour, so the Date header is stable.
@@ -276,12 +278,15 @@ def _connect(book: Book) -> smtplib.SMTP:
     context = ssl.create_default_context()
     if settings.port == 465:
         connection: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=60, context=context
+            settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context
         )
     else:
-        connection = smtplib.SMTP(settings.host, settings.port, timeout=60)
+        connection = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
         if settings.starttls:
+            connection.ehlo()
             connection.starttls(context=context)
+            connection.ehlo()
+    connection.ehlo_or_helo_if_needed()
     user, password = os.environ.get(USER_ENV, ""), os.environ.get(PASSWORD_ENV, "")
     if user and password:
         try:
@@ -317,7 +322,7 @@ def _send_one(
     sending = Path(f"{base}{SENDING}")
     atomic_write(
         sending,
-        to_yaml({"message_id": str(message.get("Message-ID", "")), "started": _now(),
+        to_yaml({"message_id": str(message.get("Message-ID", "")).strip(), "started": _now(),
                  "to": ", ".join(recipients)}),
     )
     _crash_hook("sending", number)
@@ -343,7 +348,7 @@ def _send_one(
     atomic_write(
         Path(f"{base}{SENT}"),
         to_yaml({
-            "message_id": str(message.get("Message-ID", "")),
+            "message_id": str(message.get("Message-ID", "")).strip(),
             "to": ", ".join(recipients),
             "server": f"{book.settings.mail.host}:{book.settings.mail.port}",
             "response": f"{code} {reply}",
