@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "advance",
     "imports",
     "money",
+    "record",
+    "insight",
     # -- helpers add their module here, one line each --
 ]
 
