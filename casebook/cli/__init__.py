@@ -19,7 +19,6 @@ COMMAND_MODULES = [
     "imports",
     "money",
     "record",
-    "insight",
     # -- helpers add their module here, one line each --
 ]
 
