@@ -339,7 +339,7 @@ class Letter:
     qr_svg: str
     context: Mapping[str, Any]
     qr_code: Any = None
-    """The encoded QR symbol (segno), so the email's PNG needs no second encoding."""
+    """The encoded QR symbol (segno) when the renderer has it; None: encode from the payload."""
 
 
 def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> Letter:
@@ -578,27 +578,21 @@ def payment_reference(case: Case, statement: Statement) -> str:
 
 
 def _qr(book: Book, case: Case, *, amount: Decimal, reference: str) -> tuple[str, str, Any]:
-    """The EPC QR payload and SVG for paying `amount` with `reference`."""
+    """The EPC QR payload, its inline SVG and the encoded symbol, for paying `amount` with
+    `reference` (`casebook.qr`). No QR code when the creditor has no usable IBAN."""
+    from . import qr
+
     creditor = book.settings.creditor
     if not creditor.iban or amount <= 0:
         return "", "", None
-    return _segno_qr(creditor.name, creditor.iban, creditor.bic, amount, reference)
-
-
-def _segno_qr(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> tuple[str, str, Any]:
-    """Stand-in until casebook.qr lands: the same EPC payload through segno."""
-    import segno
-
-    digits = refs.parse_ogm(reference) if reference else None
-    remittance = digits or refs.parse_rf(reference or "") or ""
-    lines = [
-        "BCD", "002", "1", "SCT", bic.replace(" ", ""), name[:70], iban.replace(" ", ""),
-        f"EUR{cents(amount)}", "", remittance, "",
-    ]
-    payload = "\n".join(lines).rstrip("\n")
-    code = segno.make(payload, error="m", encoding="utf-8", micro=False)
-    svg = code.svg_inline(scale=3, title="EPC QR", omitsize=True)
-    return payload, svg, code
+    try:
+        payload = qr.epc_payload(name=creditor.name, iban=creditor.iban, bic=creditor.bic,
+                                 amount=cents(amount), reference=reference)
+    except ValueError as error:
+        raise BookError(f"no payment QR code for case {case.id}: {error}") from None
+    labels = PAGE_LABELS.get(book.language_of(case), PAGE_LABELS["en"])
+    # The symbol itself is encoded again only for an email's PNG (see casebook.mail).
+    return payload, qr.epc_svg(payload, title=labels["scan"], scale=3), None
 
 
 __all__ = [

@@ -147,9 +147,9 @@ def _email_html(letter: "Letter", subject: str) -> str:
 def _qr_png(letter: "Letter") -> bytes:
     import io
 
-    import segno
+    from .qr import epc_code
 
-    code = letter.qr_code or segno.make(letter.qr_payload, error="m", encoding="utf-8", micro=False)
+    code = letter.qr_code or epc_code(letter.qr_payload)
     out = io.BytesIO()
     code.save(out, kind="png", scale=4)
     return out.getvalue()

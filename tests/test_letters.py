@@ -100,7 +100,7 @@ def test_qr_payload_is_the_exact_total_and_reference() -> None:
     assert lines[5] == "Studio Noord BV"
     assert lines[6] == "BE68539007547034"
     assert lines[7] == "EUR1350.00"
-    assert lines[9] == "010806817183"
+    assert lines[9:] == ["", "+++010/8068/17183+++"]  # an OGM goes in line 11 (casebook.qr)
     assert letter.context["total"] == D("1350.00")
 
 
