@@ -137,6 +137,8 @@ def test_coda_refuses_other_files() -> None:
          "not a camt.053 bank statement: the file holds a camt.054 debit/credit notification"),
         (b"<Invoice/>", "not a camt.053 bank statement: the file holds <Invoice>"),
         (b"<Document><BkToCstmrStmt/></Document>", "the statement file holds no statement (Stmt)"),
+        (b'<?xml version="1.0" encoding="U-F-8"?><Document/>',
+         "the XML declares an unknown encoding"),
     ],
 )
 def test_camt053_refuses_what_is_not_a_statement(data: bytes, message: str) -> None:
@@ -221,3 +223,33 @@ def test_csv_mapping_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_mapping(text)
     assert str(caught.value).startswith(message)
+
+
+# -- never a traceback ----------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PARSERS = [
+    (parse_camt053, "be-camt053-structured.xml"),
+    (parse_coda, "be-coda-structured.cod"),
+    (parse_ubl, "ubl-invoice-known-debtor.xml"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(which=st.integers(0, len(_PARSERS) - 1), cut=st.integers(0, 10_000),
+       position=st.integers(0, 10_000), byte=st.integers(0, 255))
+def test_damaged_files_give_an_import_problem_or_records(
+    which: int, cut: int, position: int, byte: int
+) -> None:
+    """Truncated or corrupted files either still parse or raise ImportProblem, never
+    anything else."""
+    parse, name = _PARSERS[which]
+    data = bytearray(read(name))
+    data[position % len(data)] = byte
+    damaged = bytes(data[: max(1, cut % (len(data) + 1))])
+    try:
+        parse(damaged, file=name)
+    except ImportProblem as found:
+        assert found.file == name and found.message

@@ -9,7 +9,7 @@ section 6). A batched entry keeps its transactions (`TxDtls`) as `details`.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from . import xmlsafe
@@ -20,6 +20,7 @@ from .records import (
     StatementEntry,
     Transaction,
     content_reference,
+    plain_decimal,
     unique_references,
 )
 from .xmlsafe import child, children, local, text, texts
@@ -248,11 +249,10 @@ def _amount(element: Element | None, where: _Where, what: str) -> tuple[Decimal,
     raw = (element.text or "").strip() if element is not None else ""
     if not raw:
         raise where.problem(f"{what} is missing")
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise where.problem(f"{what} {raw!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
+    amount = plain_decimal(raw)
+    if amount is None:
+        raise where.problem(f"{what} {raw!r} is not a number")
+    if amount < 0:
         raise where.problem(f"{what} {raw!r} is not a positive amount")
     currency = (element.get("Ccy") or "").strip().upper() if element is not None else ""
     return amount, currency

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Mapping
 
-from .records import ImportProblem, InvoiceDraft
+from .records import ImportProblem, InvoiceDraft, plain_decimal
 
 REQUIRED = ("number", "issued", "amount", "debtor")
 OPTIONAL = ("due", "vat", "email", "currency", "reference", "description")
@@ -163,11 +163,10 @@ def parse_amount(value: str, *, decimal_comma: bool, file: str, line: int) -> De
             file, f"amount {value!r} has a comma: use --decimal-comma for amounts like 1.234,56",
             line=line,
         )
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ImportProblem(file, f"amount {value!r} is not a number", line=line) from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    amount = plain_decimal(cleaned)
+    if amount is None:
+        raise ImportProblem(file, f"amount {value!r} is not a number", line=line)
+    if amount != amount.quantize(Decimal("0.01")):
         raise ImportProblem(file, f"amount {value!r} has more than two decimals", line=line)
     return amount
 

@@ -6,9 +6,19 @@ matching them against the book (`reconcile`) and writing files (`apply`) come af
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+_DECIMAL_RE = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,6})?")
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """A decimal written plainly (`-1234.56`), as banks and invoices write amounts; None
+    for anything else (exponents, NaN, thousands separators, absurd sizes)."""
+    text = text.strip()
+    return Decimal(text) if _DECIMAL_RE.fullmatch(text) else None
 
 
 class ImportProblem(Exception):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
 from xml.etree.ElementTree import Element
 
 from . import xmlsafe
-from .records import ImportProblem, Party, UblDocument
+from .records import ImportProblem, Party, UblDocument, plain_decimal
 from .xmlsafe import child, children, local, text
 
 _UBL_NS = "urn:oasis:names:specification:ubl:schema:xsd:"
@@ -143,10 +143,7 @@ def _date(value: str, file: str, what: str) -> date:
 
 
 def _amount(value: str, file: str, what: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise ImportProblem(file, f"{what} {value.strip()!r} is not a number") from None
-    if not amount.is_finite():
+    amount = plain_decimal(value)
+    if amount is None:
         raise ImportProblem(file, f"{what} {value.strip()!r} is not a number")
     return amount

@@ -57,7 +57,9 @@ def parse(data: bytes, *, file: str) -> Element:
             line=line,
             column=column + 1,
         ) from None
-    except ValueError as error:  # e.g. an unknown encoding declaration
+    except LookupError as error:  # the declaration names an encoding Python does not know
+        raise ImportProblem(file, f"the XML declares an unknown encoding ({error})") from None
+    except ValueError as error:
         raise ImportProblem(file, f"the XML cannot be read: {error}") from None
 
 
