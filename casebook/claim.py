@@ -153,7 +153,7 @@ def claim_for(
     rates: the book's rate tables (`rates.load_tables(root)`); default: the shipped ones.
     options: readings of unconfirmed rules (`LawOptions`); default: the cautious ones.
     """
-    tables = rates or shipped_tables()
+    tables = rates or book.rates or shipped_tables()
     known = [i for i in case.invoices if i.issued <= as_of]
     allocation = allocate(known, [p for p in case.payments if p.date <= as_of])
     wanted = set(invoices) if invoices is not None else None

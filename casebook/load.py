@@ -44,6 +44,7 @@ from .model import (
     Source,
     Stage,
 )
+from .rates import load_tables
 from .resources import shipped
 from .schema import FILE_TYPES, SLUG_RE, Reader
 from .yamlfile import Mapping, read_front_matter, read_yaml
@@ -95,7 +96,9 @@ def load_book(root: Path, *, cache: bool = True) -> Loaded:
                 cases[case.id] = case
     if store is not None:
         store.save()
-    return Loaded(Book(settings=settings, policies=policies, cases=cases), problems)
+    tables, rate_problems = load_tables(root)
+    problems += rate_problems
+    return Loaded(Book(settings=settings, policies=policies, cases=cases, rates=tables), problems)
 
 
 # -- one file ----------------------------------------------------------------------------

@@ -11,6 +11,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rates import RateTables
 
 
 class Kind(enum.StrEnum):
@@ -341,6 +345,8 @@ class Book:
     policies: dict[str, Policy]
     cases: dict[str, Case]
     """By case id, in sorted order."""
+    rates: "RateTables | None" = None
+    """Interest rate tables in force: the shipped ones with the book's corrections."""
 
     def policy_for(self, case: Case) -> Policy | None:
         """The policy that governs a case: `policy:`, else its segment, else the default."""
