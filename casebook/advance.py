@@ -6,10 +6,12 @@ exactly that case's new files, so the history is the evidence trail. Everything 
 know what was done lives in committed files, which makes a run idempotent (a second run on
 the same day finds the actions recorded and does nothing) and crash-safe:
 
-- an action is one commit: after a crash it is either committed or not at all;
-- files of an action that was written but never committed (an interrupted run) are
-  recognised (they sit in `actions/` with no committed record) and removed before the
-  case is looked at again, so the rerun takes the action afresh;
+- an action is one commit, streamed through `Store.batch()` (git fast-import): after a
+  crash it is either on the branch with its files or not at all (`Store.recover` finishes
+  an interrupted flush), and the rerun takes what is missing;
+- files of an action that were written but never committed (a run killed inside a plain
+  `Store.commit`) are recognised (they sit in `actions/` with no committed record) and
+  removed before the case is looked at again, so the rerun takes the action afresh;
 - emails leave only after their action is committed, through `mail.send_pending`, which
   records each send so that none is sent twice or lost.
 
@@ -115,6 +117,7 @@ def advance(
     with store.lock(wait=wait):
         store.check_writable()
         _wait_for_index_lock(store)
+        store.recover()  # finish the working-tree step of an interrupted batch first
         if push:
             report.push = pull(store)
         report.recovered = recover(store)
@@ -124,23 +127,30 @@ def advance(
             # an earlier run left pending, before the folders are judged clean or dirty.
             report.mail_lines += _send(root, book, store, quiet_pending=True)
         _plan(store, book, problems, case_ids, today, report)
-        taken_cases: set[str] = set()
-        for number, due in enumerate(_due(book, report, case_ids, today), start=1):
-            _crash_hook("before", number)
-            taken = record(store, book, due, root=root, when=when)
-            report.taken.append(taken)
-            taken_cases.add(due.case_id)
-            _crash_hook("after", number)
-        if send_mail and taken_cases:
-            # Sending needs the settings and the committed .eml files, not a fresh book.
-            report.mail_lines += _send(root, book, store, only=taken_cases)
+        due_now = _due(book, report, case_ids, today)
+        pending: list[tuple[DueAction, dict[str, bytes], Any, str]] = []
+        if due_now:
+            # One fast-import stream for the whole run; commits reach the branch (and their
+            # files the working tree) when the batch is flushed, at the latest at its end.
+            with store.batch() as batch:
+                for number, due in enumerate(due_now, start=1):
+                    _crash_hook("before", number)
+                    files, message, total = action_commit(book, due, root=root)
+                    sha = batch.commit(files, message, author=book.settings.operator, when=when)
+                    pending.append((due, files, sha, total))
+                    _crash_hook("after", number)
+        report.taken = [Taken(due, tuple(sorted(files)), str(sha), total) for due, files, sha, total in pending]
+        if send_mail and pending:
+            # Emails leave only once their actions are committed. Sending needs the
+            # settings and the committed .eml files, not a fresh book.
+            report.mail_lines += _send(root, book, store, only={due.case_id for due, *_ in pending})
         if push:
             report.push = push_changes(store)
     return report
 
 
-def record(store: Store, book: Book, due: DueAction, *, root: Path, when: datetime | None = None) -> Taken:
-    """Write one action's files and its record, and commit them as one commit."""
+def action_commit(book: Book, due: DueAction, *, root: Path) -> tuple[dict[str, bytes], str, str]:
+    """The files (relative to the book root), message and claimed total of one action."""
     case = book.cases[due.case_id]
     rendered = _files_of(book, due, root)
     total = claimed_total(book, case, due)
@@ -160,8 +170,14 @@ def record(store: Store, book: Book, due: DueAction, *, root: Path, when: dateti
     )
     files = {f"{case.folder}/{rel}": data for rel, data in rendered.items()}
     files[f"{case.folder}/actions/{due.stem}.yaml"] = record_file
-    sha = store.commit(files, commit_message(due), author=book.settings.operator, when=when)
-    return Taken(due, tuple(sorted(files)), sha, money(total))
+    return files, commit_message(due), money(total)
+
+
+def record(store: Store, book: Book, due: DueAction, *, root: Path, when: datetime | None = None) -> Taken:
+    """Write one action's files and its record, and commit them as one commit."""
+    files, message, total = action_commit(book, due, root=root)
+    sha = store.commit(files, message, author=book.settings.operator, when=when)
+    return Taken(due, tuple(sorted(files)), sha, total)
 
 
 def commit_message(due: DueAction) -> str:
