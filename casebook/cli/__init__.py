@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "imports",
     "money",
     "record",
+    "insight",
     # -- helpers add their module here, one line each --
 ]
 

@@ -1,0 +1,166 @@
+"""The forecast and the DSO trend as inline SVG: no script, no style attribute, no request.
+
+Same conventions as the site's charts (`svg.chart`, classes styled by `site.css`, a title
+and a description for screen readers, coordinates rounded to one decimal so the output is
+byte-stable). Colours are also given as SVG presentation attributes, which a stylesheet
+overrides and a Content Security Policy allows, so the chart reads well without CSS too.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+from ..dump import money
+from .forecast import Forecast
+from .trends import Month
+
+Formatter = Callable[[Decimal], str]
+
+COLOURS = {
+    "series-promised": "#2f6f9f",
+    "series-estimated": "#8db7d9",
+    "series-later": "#c3ccd6",
+    "series-overdue": "#e0a84a",
+    "series-disputed": "#b49ad6",
+    "series-risk": "#c8553d",
+}
+
+
+def _n(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _frame(*, ident: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+    i = escape(ident)
+    return Markup(
+        f'<svg class="chart" id="{i}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{i}-t {i}-d" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{i}-t">{escape(title)}</title><desc id="{i}-d">{escape(desc)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _rect(css: str, x: float, y: float, w: float, h: float, tip: str) -> str:
+    return (
+        f'<rect class="{css}" fill="{COLOURS[css]}" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" '
+        f'height="{_n(h)}"><title>{escape(tip)}</title></rect>'
+    )
+
+
+def forecast_chart(forecast: Forecast, *, fmt: Formatter = money, ident: str = "forecast-chart") -> Markup:
+    """Stacked bars per week (promised and plan installments below, estimates above), then,
+    after a gap, what is shown apart: later, overdue beyond the usual delay, disputed, at risk."""
+    apart = [
+        ("Later", "series-later", forecast.later_total),
+        ("Overdue", "series-overdue", forecast.overdue_total),
+        ("Disputed", "series-disputed", forecast.disputed_total),
+        ("At risk", "series-risk", forecast.at_risk_total),
+    ]
+    width, height, left, bottom, top_pad = 640, 280, 80, 44, 34
+    plot_h = height - bottom - top_pad
+    slots = len(forecast.weeks) + 1 + len(apart)
+    slot = (width - left - 10) / slots
+    bar_w = max(min(slot - 8, 40), 3)
+    top = max([w.amount for w in forecast.weeks] + [a[2] for a in apart] + [Decimal(0)])
+    base = height - bottom
+
+    def h(value: Decimal) -> float:
+        return float(value / top) * plot_h if top > 0 else 0.0
+
+    body = [
+        f'<line class="axis" stroke="#9aa5b1" x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}"/>',
+        f'<line class="grid" stroke="#dde3ea" x1="{left}" y1="{top_pad}" x2="{width - 10}" y2="{top_pad}"/>',
+        f'<text class="tick" x="{left - 6}" y="{top_pad}" text-anchor="end" '
+        f'dominant-baseline="middle">{escape(fmt(top))}</text>',
+        f'<text class="tick" x="{left - 6}" y="{base}" text-anchor="end" dominant-baseline="middle">0</text>',
+        f'<g class="legend">'
+        f'<rect class="series-promised" fill="{COLOURS["series-promised"]}" x="{left}" y="6" width="12" height="12" rx="2"/>'
+        f'<text x="{left + 18}" y="16">Promised and plan installments</text>'
+        f'<rect class="series-estimated" fill="{COLOURS["series-estimated"]}" x="{left + 250}" y="6" width="12" height="12" rx="2"/>'
+        f'<text x="{left + 268}" y="16">Expected from payment history</text></g>',
+    ]
+    for k, week in enumerate(forecast.weeks):
+        x = left + k * slot + (slot - bar_w) / 2
+        low, high = h(week.promised), h(week.estimated)
+        if week.promised > 0:
+            body.append(_rect("series-promised", x, base - low, bar_w, low,
+                              f"{week.label}: promised {fmt(week.promised)}"))
+        if week.estimated > 0:
+            body.append(_rect("series-estimated", x, base - low - high, bar_w, high,
+                              f"{week.label}: expected {fmt(week.estimated)}"))
+        body.append(
+            f'<text class="tick" x="{_n(x + bar_w / 2)}" y="{base + 16}" text-anchor="middle">'
+            f"W{week.start.isocalendar()[1]:02d}</text>"
+        )
+    for j, (label, css, value) in enumerate(apart):
+        x = left + (len(forecast.weeks) + 1 + j) * slot + (slot - bar_w) / 2
+        if value > 0:
+            body.append(_rect(css, x, base - h(value), bar_w, h(value), f"{label}: {fmt(value)}"))
+        body.append(
+            f'<text class="tick" x="{_n(x + bar_w / 2)}" y="{base + 16}" text-anchor="middle">'
+            f"{escape(label)}</text>"
+        )
+    first = forecast.weeks[0].label if forecast.weeks else ""
+    desc = (
+        f"{len(forecast.weeks)} weeks from {first}: "
+        + "; ".join(
+            f"{w.label} {fmt(w.amount)} (promised {fmt(w.promised)})" for w in forecast.weeks
+        )
+        + ". Shown apart: "
+        + "; ".join(f"{label.lower()} {fmt(value)}" for label, _, value in apart)
+        + "."
+    )
+    return _frame(ident=ident, width=width, height=height,
+                  title="Expected cash in per week", desc=desc, body=body)
+
+
+def dso_chart(months: Sequence[Month], *, ident: str = "dso-chart") -> Markup:
+    """DSO at the end of each month as a line with a dot per month (gaps where unknown)."""
+    width, height, left, bottom, top_pad = 640, 220, 60, 40, 20
+    plot_h = height - bottom - top_pad
+    values = [m.dso for m in months]
+    top = max([v for v in values if v is not None] + [Decimal(1)])
+    slot = (width - left - 10) / max(len(months), 1)
+    base = height - bottom
+    body = [
+        f'<line class="axis" stroke="#9aa5b1" x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}"/>',
+        f'<text class="tick" x="{left - 6}" y="{top_pad}" text-anchor="end" '
+        f'dominant-baseline="middle">{top.quantize(Decimal(1))} d</text>',
+        f'<text class="tick" x="{left - 6}" y="{base}" text-anchor="end" dominant-baseline="middle">0</text>',
+    ]
+    points: list[str] = []
+    segments: list[list[str]] = []
+    for k, month in enumerate(months):
+        x = left + k * slot + slot / 2
+        body.append(
+            f'<text class="tick" x="{_n(x)}" y="{base + 18}" text-anchor="middle">'
+            f"{escape(month.month[5:])}</text>"
+        )
+        if month.dso is None:
+            if points:
+                segments.append(points)
+            points = []
+            continue
+        y = base - float(month.dso / top) * plot_h
+        points.append(f"{_n(x)},{_n(y)}")
+        body.append(
+            f'<circle class="series-dso" fill="#2f6f9f" cx="{_n(x)}" cy="{_n(y)}" r="3.5">'
+            f"<title>{escape(month.month)}: DSO {month.dso.quantize(Decimal('0.1'))} days</title></circle>"
+        )
+    if points:
+        segments.append(points)
+    for seg in segments:
+        if len(seg) > 1:
+            body.insert(1, f'<polyline class="line-dso" fill="none" stroke="#2f6f9f" '
+                           f'stroke-width="2" points="{" ".join(seg)}"/>')
+    desc = "; ".join(
+        f"{m.month}: {'no sales' if m.dso is None else str(m.dso.quantize(Decimal('0.1'))) + ' days'}"
+        for m in months
+    )
+    return _frame(ident=ident, width=width, height=height,
+                  title="Days sales outstanding per month", desc=desc, body=body)
