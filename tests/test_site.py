@@ -193,6 +193,7 @@ def test_build_writes_every_page_with_relative_links(site_book: Path, tmp_path: 
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert pages == [
         MANIFEST,
+        ".casebook-history.json",
         "assets/site.css",
         "assets/site.js",
         "debtors/dubois.html",
@@ -347,8 +348,14 @@ def test_rebuild_after_one_case_changed_rewrites_only_what_depends_on_it(
     assert report.written == ["debtors/peeters.html", "forecast.html", "index.html"]
     after = mtimes(out)
     changed = sorted(k for k in after if after[k] != before[k])
-    assert changed == [MANIFEST, "debtors/peeters.html", "forecast.html", "index.html"]
+    assert changed == [MANIFEST, ".casebook-history.json", "debtors/peeters.html",
+                       "forecast.html", "index.html"]
     assert "debtors/janssens.html" in report.skipped
+    # the history read since the last build gives the pages a full read gives
+    build(site_book, tmp_path / "fresh")
+    fresh, rebuilt = files_of(tmp_path / "fresh"), files_of(out)
+    assert all(fresh[p] == rebuilt[p] for p in fresh if p.endswith(".html"))
+    assert b"Peeters paid" in rebuilt["debtors/peeters.html"]
 
 
 def test_rendered_again_but_identical_is_not_written(site_book: Path, tmp_path: Path) -> None:
@@ -357,9 +364,9 @@ def test_rendered_again_but_identical_is_not_written(site_book: Path, tmp_path: 
     before = mtimes(out)
     (out / MANIFEST).unlink()
     report = build(site_book, out).report
-    assert report.written == [] and len(report.unchanged) == len(before) - 1
-    assert {k: v for k, v in mtimes(out).items() if k != MANIFEST} == {
-        k: v for k, v in before.items() if k != MANIFEST}
+    pages = {k: v for k, v in before.items() if not k.startswith(".")}
+    assert report.written == [] and report.unchanged == sorted(pages) and len(pages) == 10
+    assert {k: v for k, v in mtimes(out).items() if k in pages} == pages
 
 
 def test_a_deleted_case_loses_its_pages_and_nothing_else(site_book: Path, tmp_path: Path) -> None:
@@ -438,3 +445,15 @@ def test_cli_strict_fails_on_book_problems(site_book: Path, tmp_path: Path) -> N
     assert lenient.exit_code == 0 and "cases/peeters/invoices/bad.yaml:" in lenient.output
     strict = CliRunner().invoke(main, [*args, "--strict"])
     assert strict.exit_code == 1 and "problem(s) in the book" in strict.output
+
+
+def test_parallel_build_writes_the_same_site(site_book: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from casebook.site import build as site_build
+
+    build_site(site_book, out=tmp_path / "serial", today=TODAY, jobs=1)
+    monkeypatch.setattr(site_build, "PARALLEL_FROM", 1)
+    report = build_site(site_book, out=tmp_path / "forked", today=TODAY, jobs=2).report
+    assert len(report.written) == 10
+    serial, forked = files_of(tmp_path / "serial"), files_of(tmp_path / "forked")
+    assert serial == forked

@@ -10,6 +10,8 @@ debtor page, its letters, the overview and the forecast are rendered again.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +30,7 @@ from . import context, inputs
 from .context import Inputs
 from .filters import filters
 from .inputs import History, Portfolio
+from .timeline import Timelines, read_timelines
 from .writer import Report, Writer, digest
 
 TEMPLATE_FOLDER = "site_templates"
@@ -65,20 +68,24 @@ def build_site(
     today: date,
     book: Book | None = None,
     history: History | None = None,
+    jobs: int | None = None,
 ) -> Built:
-    """Build (or bring up to date) the site of the book at `root` in `out`."""
+    """Build (or bring up to date) the site of the book at `root` in `out`.
+
+    `jobs`: processes rendering debtor pages (default: one per CPU, for large builds).
+    """
+    jobs = jobs or os.cpu_count() or 1
     root = root.resolve()
     out = out.resolve()
     if out == root or out in root.parents:
         raise BookError(f"the site cannot be written to {out}: it holds the book itself")
     if book is None:
         book, _ = inputs.load(root)
-    if history is None:
-        history = inputs.history(root)
+    timelines = Timelines.of(history) if history is not None else read_timelines(root, out)
     env = template_environment(root)
     env.filters.update(filters(book.settings.language, book.settings.currency))
     theme = _theme_key(env)
-    inp = Inputs(root=root, book=book, today=today, history=history)
+    inp = Inputs(root=root, book=book, today=today, history=timelines)
     base = digest(theme, today.isoformat(), stable(book.settings), stable(book.policies))
     case_keys = {cid: _case_key(inp, case, base) for cid, case in book.cases.items()}
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
@@ -113,8 +120,63 @@ def build_site(
         ))
         for site_path, source in context.printable_sources(inp, case):
             writer.add(site_path, case_keys[cid], lambda source=source: with_csp(source.read_bytes()))
+    stale = [cid for cid in sorted(book.cases)
+             if not writer.is_fresh(context.page_path(cid), case_keys[cid])]
+    if jobs > 1 and len(stale) >= PARALLEL_FROM:
+        _in_parallel(writer, cases, stale, jobs)
     report = writer.write(memo=cases.memo)
     return Built(report, out / "index.html")
+
+
+PARALLEL_FROM = 200
+"""Stale debtor pages from which rendering is spread over processes (below, forking costs
+more than it saves)."""
+_JOB: tuple[Writer, "_Cases", dict[str, list[str]]] | None = None
+
+
+def _in_parallel(writer: Writer, cases: "_Cases", stale: list[str], jobs: int) -> None:
+    """Render the stale debtor pages and case summaries in `jobs` forked processes.
+
+    The workers inherit the loaded book, history and templates (fork), each takes every
+    `jobs`-th case, writes its pages and sends back what the parent records: page results
+    and case summaries. Where fork is unavailable, the parent renders everything itself.
+    """
+    global _JOB
+    try:
+        fork = multiprocessing.get_context("fork")
+    except ValueError:
+        return
+    by_case: dict[str, list[str]] = {cid: [] for cid in stale}
+    for path, page in writer.pages.items():
+        case_id = _case_of_path(path)
+        if case_id in by_case:
+            by_case[case_id].append(path)
+    _JOB = (writer, cases, by_case)
+    try:
+        with fork.Pool(jobs) as pool:
+            for done, entries in pool.map(_work, [stale[i::jobs] for i in range(jobs)]):
+                writer.done.update(done)
+                cases.memo_out.update(entries)
+    finally:
+        _JOB = None
+
+
+def _case_of_path(path: str) -> str | None:
+    if not path.startswith("debtors/"):
+        return None
+    rest = path[len("debtors/"):]
+    return rest[:-5] if "/" not in rest and rest.endswith(".html") else rest.split("/", 1)[0]
+
+
+def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, Any]]:
+    assert _JOB is not None
+    writer, cases, by_case = _JOB
+    done: dict[str, tuple[str, int]] = {}
+    entries: dict[str, Any] = {}
+    for cid in case_ids:
+        entries[cid] = cases.entry(cid)
+        done.update(writer.render_pages(by_case[cid]))
+    return done, entries
 
 
 class _Portfolio:
@@ -158,7 +220,7 @@ class _Cases:
             self._objects[case_id] = found
         return found
 
-    def _entry(self, case_id: str) -> dict[str, Any]:
+    def entry(self, case_id: str) -> dict[str, Any]:
         entry = self.memo_out.get(case_id)
         if entry is not None:
             return entry
@@ -188,10 +250,10 @@ class _Cases:
         return kept
 
     def summaries(self) -> dict[str, dict[str, Any]]:
-        return {cid: self._entry(cid)["summary"] for cid in sorted(self.keys)}
+        return {cid: self.entry(cid)["summary"] for cid in sorted(self.keys)}
 
     def rows_html(self) -> Markup:
-        return Markup("".join(self._entry(cid)["row"] for cid in sorted(self.keys)))
+        return Markup("".join(self.entry(cid)["row"] for cid in sorted(self.keys)))
 
 
 def stable(value: Any) -> str:

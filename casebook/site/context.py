@@ -23,7 +23,8 @@ from .. import __version__
 from .writer import safe_relative
 from ..model import Book, Case
 from . import charts, inputs
-from .inputs import BUCKETS, CaseFigures, History, Portfolio, State
+from .inputs import BUCKETS, CaseFigures, Portfolio, State
+from .timeline import Timelines
 from .markup import markdown
 
 ZERO = Decimal("0")
@@ -43,7 +44,7 @@ class Inputs:
     root: Path
     book: Book
     today: date
-    history: History
+    history: Timelines
 
 
 def page_path(case_id: str) -> str:
@@ -454,15 +455,15 @@ def _email_text(path: Path) -> tuple[str, str]:
 
 def timeline(inp: Inputs, case: Case) -> list[dict[str, Any]]:
     """The case's commits, newest first: when, what, who, which commit."""
-    items = []
-    for commit in reversed(inp.history.for_case(case.id)):
-        items.append({
-            "when": commit.author_date.strftime("%Y-%m-%d %H:%M"),
-            "date": commit.author_date.date(),
-            "subject": commit.subject,
-            "author": commit.author_name,
-            "sha": commit.sha,
-            "short": commit.sha[:SHA_SHOWN],
-            "stage": commit.stage or "",
-        })
-    return items
+    return [
+        {
+            "when": e.when.strftime("%Y-%m-%d %H:%M"),
+            "date": e.when.date(),
+            "subject": e.subject,
+            "author": e.author,
+            "sha": e.sha,
+            "short": e.sha[:SHA_SHOWN],
+            "stage": e.stage,
+        }
+        for e in inp.history.for_case(case.id)
+    ]

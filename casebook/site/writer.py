@@ -79,6 +79,8 @@ class Writer:
         self.out = out
         self.pages: dict[str, Page] = {}
         self.previous, self.memo = self._read_manifest()
+        self.done: dict[str, tuple[str, int]] = {}
+        """Pages already rendered (by `render_pages`, maybe in another process): status, size."""
 
     def add(self, path: str, key: str, produce: Callable[[], bytes]) -> None:
         if not safe_relative(path) or inside(self.out, path) is None:
@@ -101,6 +103,22 @@ class Writer:
         """Paths whose page must be rendered, in order."""
         return sorted(p for p, page in self.pages.items() if not self.is_fresh(p, page.key))
 
+    def render_pages(self, paths: list[str]) -> dict[str, tuple[str, int]]:
+        """Render and write the pages `paths` now; returns path -> ("written"|"unchanged", size).
+
+        Safe to run in a forked worker: it touches only its own pages' files.
+        """
+        results = {}
+        for path in paths:
+            data = self.pages[path].produce()
+            target = self.out / path
+            if _same_bytes(target, data):
+                results[path] = ("unchanged", len(data))
+            else:
+                replace_file(target, data)
+                results[path] = ("written", len(data))
+        return results
+
     def write(self, *, memo: Callable[[], dict[str, Any]] | None = None) -> Report:
         """Write what changed; what `memo()` returns after the pages is kept in the
         manifest for the next build."""
@@ -114,14 +132,11 @@ class Writer:
                     report.skipped.append(path)
                     manifest[path] = self.previous[path]
                     continue
-                data = page.produce()
-                target = self.out / path
-                if _same_bytes(target, data):
-                    report.unchanged.append(path)
-                else:
-                    replace_file(target, data)
-                    report.written.append(path)
-                manifest[path] = {"key": page.key, "size": len(data)}
+                if path not in self.done:
+                    self.done.update(self.render_pages([path]))
+                status, size = self.done[path]
+                (report.written if status == "written" else report.unchanged).append(path)
+                manifest[path] = {"key": page.key, "size": size}
             for path in sorted(set(self.previous) - set(self.pages)):
                 target = inside(self.out, path) if safe_relative(path) else None
                 if target is not None and target.is_file():

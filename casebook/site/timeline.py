@@ -1,0 +1,118 @@
+"""The history the site shows, read incrementally: only the commits since the last build.
+
+Reading a long history with the files each commit touched is the slowest part of a build
+(git diffs every commit's trees), so the site keeps what it needs of each commit in
+`.casebook-history.json` beside the manifest, with the commit it was read up to. The next
+build asks `casebook.history` only for the commits after it; if that commit is no longer
+an ancestor of HEAD (history rewritten), everything is read again. What is shown never
+depends on which way it was read: timelines are sorted by date and commit id.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..history import History, read_history
+from .writer import replace_file
+
+CACHE = ".casebook-history.json"
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One commit as a timeline shows it."""
+
+    sha: str
+    author: str
+    when: datetime
+    """Author date."""
+    committed: datetime
+    subject: str
+    stage: str
+
+
+class Timelines:
+    """Commits per case, newest first."""
+
+    def __init__(self, by_case: dict[str, list[Entry]], head: str | None) -> None:
+        self.head = head
+        self._by_case = {
+            cid: sorted(entries, key=lambda e: (e.committed, e.when, e.sha), reverse=True)
+            for cid, entries in by_case.items()
+        }
+
+    def for_case(self, case_id: str) -> list[Entry]:
+        return self._by_case.get(case_id, [])
+
+    @classmethod
+    def of(cls, history: History) -> "Timelines":
+        by_case: dict[str, list[Entry]] = {}
+        _add(by_case, history)
+        return cls(by_case, history.head)
+
+
+def _add(by_case: dict[str, list[Entry]], history: History) -> None:
+    for commit in history:
+        entry = Entry(commit.sha, commit.author_name, commit.author_date, commit.committer_date,
+                      commit.subject, commit.stage or "")
+        for case_id in commit.cases:
+            by_case.setdefault(case_id, []).append(entry)
+
+
+def _head(root: Path) -> str | None:
+    done = subprocess.run(["git", "-C", str(root), "rev-parse", "-q", "--verify", "HEAD^{commit}"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or None
+
+
+def _is_ancestor(root: Path, old: str, new: str) -> bool:
+    return subprocess.run(["git", "-C", str(root), "merge-base", "--is-ancestor", old, new],
+                          capture_output=True).returncode == 0
+
+
+def read_timelines(root: Path, out: Path) -> Timelines:
+    """The book's timelines, from the cache in `out` plus the commits made since."""
+    head = _head(root)
+    cached = _load(out / CACHE)
+    if cached is not None and head is not None and cached[1] == head:
+        return Timelines(cached[0], head)
+    if cached is not None and head is not None and cached[1] and _is_ancestor(root, cached[1], head):
+        by_case = cached[0]
+        _add(by_case, read_history(root, since=cached[1]))
+    else:
+        by_case = {}
+        _add(by_case, read_history(root))
+    timelines = Timelines(by_case, head)
+    _save(out / CACHE, timelines)
+    return timelines
+
+
+def _load(path: Path) -> tuple[dict[str, list[Entry]], str] | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("version") != CACHE_VERSION:
+            return None
+        shared: dict[str, Entry] = {}
+        for sha, (author, when, committed, subject, stage) in data["commits"].items():
+            shared[sha] = Entry(sha, author, datetime.fromisoformat(when),
+                                datetime.fromisoformat(committed), subject, stage)
+        return {cid: [shared[s] for s in shas] for cid, shas in data["cases"].items()}, data["head"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save(path: Path, timelines: Timelines) -> None:
+    commits: dict[str, list[str]] = {}
+    cases: dict[str, list[str]] = {}
+    for cid, entries in timelines._by_case.items():
+        cases[cid] = [e.sha for e in entries]
+        for e in entries:
+            commits[e.sha] = [e.author, e.when.isoformat(), e.committed.isoformat(), e.subject, e.stage]
+    data = {"version": CACHE_VERSION, "head": timelines.head, "commits": commits, "cases": cases}
+    replace_file(path, (json.dumps(data, sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False) + "\n").encode("utf-8"))
