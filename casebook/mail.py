@@ -105,7 +105,14 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
 
     msg = EmailMessage(policy=email_policy.SMTP)
     msg["From"] = formataddr((book.settings.creditor.name, sender))
-    msg["To"] = formataddr((case.contact or case.name, case.email))
+    recipients = [a for _, a in getaddresses([case.email.replace(";", ",")]) if "@" in a]
+    if not recipients:
+        raise BookError(f"case {case.id}: {case.email!r} is not an email address")
+    # The first address is the contact's; others (a copy to accounting) go without a name.
+    msg["To"] = ", ".join(
+        formataddr((case.contact or case.name, a) if i == 0 else ("", a))
+        for i, a in enumerate(recipients)
+    )
     msg["Subject"] = subject or letter.context.get("template", "")
     msg["Date"] = format_datetime(datetime.combine(action.date, SEND_HOUR, tzinfo=_zone(book)))
     msg["Message-ID"] = message_id(book, case, stem)

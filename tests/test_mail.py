@@ -75,6 +75,12 @@ def test_message_id_differs_per_case_and_action() -> None:
     assert len(ids) == 3
 
 
+def test_several_addresses_all_get_the_email() -> None:
+    raw = eml_of(make_case(email="info@janssens.be; boekhouding@janssens.be"))
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert msg["To"] == "Mevrouw De Smet <info@janssens.be>, boekhouding@janssens.be"
+
+
 def test_a_case_without_email_cannot_get_an_email_stage() -> None:
     with pytest.raises(Exception, match="no email address"):
         eml_of(make_case(email=""))
