@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from genhistory import generate  # noqa: E402
+from genhistory import debtor, generate  # noqa: E402
 
 TODAY = "2026-01-15"
 FULL_FLOOR, REBUILD_FLOOR = 60.0, 3.0
@@ -56,12 +56,18 @@ def main() -> None:
     parser.add_argument("--debtors", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=30_000)
     parser.add_argument("--keep", type=Path, help="build the book here and keep it")
+    parser.add_argument("--book", type=Path,
+                        help="a book genhistory.py made before (same --debtors): skip generating")
     args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="casebook-site-bench-")) / "book"
+    root = args.book or args.keep or Path(tempfile.mkdtemp(prefix="casebook-site-bench-")) / "book"
     out = root.parent / "site"
+    shutil.rmtree(out, ignore_errors=True)
 
     start = time.perf_counter()
-    people = generate(root, debtors=args.debtors, commits=args.commits)
+    if args.book:
+        people = [debtor(i) for i in range(args.debtors)]
+    else:
+        people = generate(root, debtors=args.debtors, commits=args.commits)
     files = sum(1 for p in (root / "cases").rglob("*") if p.is_file())
     print(f"book: {len(people)} debtors, {files} files, {args.commits} commits "
           f"generated in {time.perf_counter() - start:.1f} s")
@@ -81,7 +87,7 @@ def main() -> None:
 
     ok = full < FULL_FLOOR and one < REBUILD_FLOOR
     print("within the floors" if ok else "OVER A FLOOR")
-    if not args.keep:
+    if not (args.keep or args.book):
         shutil.rmtree(root.parent)
     sys.exit(0 if ok else 1)
 

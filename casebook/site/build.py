@@ -107,8 +107,7 @@ def build_site(
     ))
     writer.add("forecast.html", whole, page(
         "forecast.html",
-        lambda: context.forecast(inp, summaries=cases.summaries(),
-                                 overdue=shared.figures.overdue),
+        lambda: context.forecast(inp, summaries=cases.summaries(), fmt=env.filters["money"]),
         "forecast",
     ))
     for cid in sorted(book.cases):

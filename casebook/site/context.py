@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from .writer import safe_relative
+from ..insight.pages import forecast_page
 from ..model import Book, Case
 from . import charts, inputs
 from .inputs import BUCKETS, CaseFigures, Portfolio, State
@@ -272,39 +273,28 @@ def _count(values: Iterable[str]) -> list[dict[str, Any]]:
 # -- forecast ------------------------------------------------------------------------------
 
 
-def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], overdue: Decimal) -> dict[str, Any]:
-    """What should come in, week by week: invoices falling due, promises, installments;
-    and the next action of every case planned in that time."""
-    today = inp.today
-    monday = _plus(today, -today.weekday())
-    weeks = []
-    for w in range(FORECAST_WEEKS):
-        start = _plus(monday, 7 * w)
-        weeks.append({"start": start, "end": _plus(start, 6), "invoices": ZERO,
-                      "promised": ZERO, "items": []})
-    horizon = weeks[-1]["end"].isoformat()
-    first = today.isoformat()
-    planned = []
-    for cid in sorted(summaries):
-        s = summaries[cid]
-        for kind, items in (("invoices", s["falling_due"]), ("promised", s["promises"])):
-            for item in items:
-                if first <= item["date"] <= horizon:
-                    week = weeks[(date.fromisoformat(item["date"]) - monday).days // 7]
-                    week[kind] += Decimal(item["amount"] or 0)
-                    week["items"].append({**_ref(s), "what": item.get("what") or item["kind"],
-                                          "date": item["date"], "amount": item["amount"]})
-        if s["next_stage"] and s["next_date"] <= horizon and s["status"] not in ("paused", "agency"):
-            planned.append({**_ref(s), "date": s["next_date"], "stage": s["next_stage"],
-                            "channel": s["next_channel"]})
-    for week in weeks:
-        week["items"].sort(key=lambda i: (i["date"], i["case"], i["what"]))
+def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt) -> dict[str, Any]:
+    """Expected cash-in week by week (`casebook.insight`), and the next action per case."""
+    data = forecast_page(inp.book, inp.today, fmt=fmt)
+    for week in data["weeks"]:
+        week["items"] = [_linked(i) for i in week["items"]]
+    for key in ("overdue_items", "disputed_items", "at_risk_cases"):
+        data[key] = [_linked(i) for i in data[key]]
+    horizon = data["weeks"][-1]["end"].isoformat() if data["weeks"] else inp.today.isoformat()
+    planned = [
+        {**_ref(s), "date": s["next_date"], "stage": s["next_stage"], "channel": s["next_channel"]}
+        for s in (summaries[cid] for cid in sorted(summaries))
+        if s["next_stage"] and s["next_date"] <= horizon and s["status"] not in ("paused", "agency")
+    ]
     return {
         "site": site_info(inp, root=""),
-        "weeks": weeks,
-        "overdue": overdue,
+        "forecast": data,
         "planned": sorted(planned, key=lambda p: (p["date"], p["case"])),
     }
+
+
+def _linked(item: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "href": page_path(item["case"])}
 
 
 # -- a debtor ------------------------------------------------------------------------------
