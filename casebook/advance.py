@@ -21,6 +21,7 @@ never overwritten). The book lock keeps two runs from interleaving.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
@@ -28,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import git
 
@@ -133,9 +134,10 @@ def advance(
             # One fast-import stream for the whole run; commits reach the branch (and their
             # files the working tree) when the batch is flushed, at the latest at its end.
             with store.batch() as batch:
+                rendered = _rendered(book, due_now, root)
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
-                    files, message, total = action_commit(book, due, root=root)
+                    files, message, total = next(rendered)
                     sha = batch.commit(files, message, author=book.settings.operator, when=when)
                     pending.append((due, files, sha, total))
                     _crash_hook("after", number)
@@ -171,6 +173,34 @@ def action_commit(book: Book, due: DueAction, *, root: Path) -> tuple[dict[str, 
     files = {f"{case.folder}/{rel}": data for rel, data in rendered.items()}
     files[f"{case.folder}/actions/{due.stem}.yaml"] = record_file
     return files, commit_message(due), money(total)
+
+
+# Rendering letters is pure and the slow part of a big run: above this many actions it is
+# spread over the machine's cores (forked workers inherit the loaded book).
+PARALLEL_FROM = 64
+_WORKER: tuple[Book, Path] | None = None
+
+
+def _render_in_worker(due: DueAction) -> tuple[dict[str, bytes], str, str]:
+    assert _WORKER is not None
+    book, root = _WORKER
+    return action_commit(book, due, root=root)
+
+
+def _rendered(book: Book, due_now: Sequence[DueAction], root: Path) -> Iterator[tuple[dict[str, bytes], str, str]]:
+    """`action_commit` of each due action, in order."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(due_now) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for due in due_now:
+            yield action_commit(book, due, root=root)
+        return
+    global _WORKER
+    _WORKER = (book, root)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=min(cores, 8)) as pool:
+            yield from pool.imap(_render_in_worker, due_now, chunksize=8)
+    finally:
+        _WORKER = None
 
 
 def record(store: Store, book: Book, due: DueAction, *, root: Path, when: datetime | None = None) -> Taken:

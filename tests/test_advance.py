@@ -322,3 +322,16 @@ def test_schedule_prints_the_timeline_and_json(tmp_path):
         ("2026-01-27", "pre-due", "email"), ("2026-02-08", "reminder", "email"), ("2026-02-19", "call", "phone")]
     assert data["actions"][1]["principal"] == "100.00" and data["actions"][1]["deadline"] == "2026-02-18"
     assert runner.invoke(main, ["schedule", "nobody", "--book", str(root)]).exit_code == 1
+
+
+def test_rendering_spread_over_processes_gives_the_same_commits(tmp_path, monkeypatch):
+    import casebook.advance as advance_module
+
+    serial = make(tmp_path / "a", CASE_IDS[:4])
+    parallel = make(tmp_path / "b", CASE_IDS[:4])
+    advance(serial, today=DAY)
+    monkeypatch.setattr(advance_module, "PARALLEL_FROM", 2)
+    report = advance(parallel, today=DAY)
+    assert [t.action.case_id for t in report.taken] == CASE_IDS[:4]
+    assert git(serial, "rev-parse", "HEAD^{tree}") == git(parallel, "rev-parse", "HEAD^{tree}")
+    assert git(serial, "log", "--format=%s%n%b") == git(parallel, "log", "--format=%s%n%b")
