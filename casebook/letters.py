@@ -34,6 +34,7 @@ from .dump import cents
 from .errors import BookError
 from .model import Book, Case, Channel, Charge, Kind, Stage
 from .resources import shipped
+from .workdays import add_working_days
 
 ZERO = Decimal("0")
 ASSETS = Path(__file__).resolve().parent / "letter_assets"
@@ -488,21 +489,11 @@ def shown_deadline(book: Book, case: Case, action: ActionLike) -> date | None:
         return deadline
     channel = str(getattr(action.channel, "value", action.channel))
     if channel in (Channel.LETTER.value, Channel.REGISTERED.value):
-        start = _working_days_after(action.date, 3)
+        start = add_working_days(action.date, 3, "BE")
     else:
         start = action.date + timedelta(days=1)
     earliest = start + timedelta(days=13)
     return max(deadline, earliest) if deadline else earliest
-
-
-def _working_days_after(day: date, count: int) -> date:
-    """The `count`-th working day (Monday to Friday) after `day`; public holidays are not
-    known here, so the period may start a day early on a holiday week (see docs)."""
-    while count:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
 
 
 def announced_costs(statement: Statement) -> Decimal | None:

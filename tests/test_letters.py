@@ -183,6 +183,11 @@ def test_belgian_consumer_paper_letter_counts_from_the_third_working_day() -> No
                  when=date(2026, 11, 20), deadline=date(2026, 11, 30))
     md = text(render(make_book(case), case, act), ".md")
     assert "**8 december 2026**" in md
+    # Posted Monday 9 Nov: Tue 10, (Wed 11 is Armistice Day), Thu 12, Fri 13 -> 26 Nov.
+    act = action("reminder", stage="letter-reminder", channel="letter",
+                 when=date(2026, 11, 9), deadline=date(2026, 11, 19))
+    md = text(render(make_book(case), case, act), ".md")
+    assert "**26 november 2026**" in md
 
 
 # -- every template, every language ------------------------------------------------------
