@@ -179,9 +179,10 @@ def read_history(
 ) -> History:
     """Read the history reachable from `rev` (excluding what `since` reaches).
 
-    With `paths`, only commits touching them are read and their `parents` are rewritten to
-    the nearest such commits (as `git log --parents -- paths` does); `full_diff` then keeps
-    every file each commit changed, not only those under `paths`.
+    With `paths`, only the commits that changed something under them are read (every such
+    commit, also on side branches: `--full-history`; a merge when it differs there from its
+    first parent); `parents` stay the real parents and `full_diff` keeps every file each
+    commit changed (against its first parent), not only those under `paths`.
     A repository without commits gives an empty history.
     """
     try:
@@ -211,7 +212,7 @@ def read_history(
         head if since is None else f"{since}..{head}",
     ]
     if paths:
-        args[2:2] = ["--parents"] + (["--full-diff"] if full_diff else [])
+        args[2:2] = ["--full-history"] + (["--full-diff"] if full_diff else [])
         args += ["--", *paths]
     process = repo.git.execute(args, as_process=True, stdout_as_string=False)
     try:

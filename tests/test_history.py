@@ -121,7 +121,7 @@ def test_a_merge_lists_only_what_differs_from_every_parent(repo: Path) -> None:
         assert all(order.index(p) < order.index(c.sha) for p in c.parents)
 
 
-def test_limiting_to_a_folder_rewrites_parents_and_keeps_the_full_diff(repo: Path) -> None:
+def test_limiting_to_a_folder_reads_its_commits_with_their_full_diff(repo: Path) -> None:
     write(repo, "cases/acme/debtor.yaml", "name: Acme\n")
     write(repo, "cases/bolt/debtor.yaml", "name: Bolt\n")
     first = commit(repo, "both", day=1)
@@ -133,8 +133,27 @@ def test_limiting_to_a_folder_rewrites_parents_and_keeps_the_full_diff(repo: Pat
     history = read_history(repo, paths=["cases/acme/"])
 
     assert [c.sha for c in history] == [first, third]
-    assert history.get(third).parents == (first,)  # type: ignore[union-attr]
+    last = history.get(third)
+    assert last is not None and last.parents != (first,)  # the real parent
+    assert [c.path for c in last.changes] == ["cases/acme/notes/y.md"]
     assert history.get(first).cases == {"acme", "bolt"}  # type: ignore[union-attr]
+
+
+def test_limiting_to_a_folder_keeps_side_branch_commits(repo: Path) -> None:
+    write(repo, "cases/acme/debtor.yaml", "name: Acme\n")
+    base = commit(repo, "base", day=1)
+    git(repo, "checkout", "-q", "-b", "side")
+    write(repo, "cases/acme/notes/side.md", "side\n")
+    side = commit(repo, "side", day=2)
+    git(repo, "checkout", "-q", "main")
+    write(repo, "cases/bolt/debtor.yaml", "name: Bolt\n")
+    commit(repo, "bolt on main", day=3)
+    git(repo, "merge", "-q", "--no-edit", "side")
+    merge = git(repo, "rev-parse", "HEAD")
+
+    shas = [c.sha for c in read_history(repo, paths=["cases/acme/"])]
+
+    assert shas == [base, side, merge]
 
 
 def test_since_reads_only_the_newer_commits(repo: Path) -> None:
