@@ -34,7 +34,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from ..balance import Allocation, allocate
 from ..dump import money
@@ -49,9 +49,8 @@ STEADY_DAYS = 7
 """A change in average days late up to this many days is `steady`."""
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceRecord:
-    """One assessed invoice (paid, or open past its due date)."""
+class InvoiceRecord(NamedTuple):
+    """One assessed invoice (paid, or open past its due date). A tuple: there are many."""
 
     number: str
     issued: date
