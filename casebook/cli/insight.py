@@ -89,13 +89,13 @@ def _print_forecast(result: Forecast) -> None:
 
     def apart(label: str, amount) -> None:
         text = money(amount)
-        click.echo(label + text.rjust(total_w - len(label)))
+        click.echo(label + text.rjust(max(total_w - len(label), len(text) + 2)))
 
     apart("in these weeks", result.expected)
     apart(f"later (after {result.weeks[-1].end})", result.later_total)
     apart("overdue beyond the usual delay", result.overdue_total)
     apart("under dispute", result.disputed_total)
-    apart(f"at risk: {len(result.at_risk)} case(s) in formal notice or with the agency",
+    apart(f"at risk (formal notice, agency): {len(result.at_risk)} case(s)",
           result.at_risk_total)
     apart("open in total", result.open)
 
