@@ -82,7 +82,7 @@ def main() -> None:
     found = timed("suggestions", lambda: [
         s for cid, b in behaviours.items()
         if (s := differs(suggest(b, rules), book.cases[cid])) is not None], results)
-    result = timed("forecast", lambda: forecast(book, TODAY, weeks=8, behaviours=behaviours), results)
+    result = timed("forecast", lambda: forecast(book, TODAY, behaviours=behaviours), results)
     months = timed("monthly", lambda: monthly(book, TODAY, behaviours=behaviours), results)
     history = timed("history", lambda: read_history(root), results)
     stages = timed("collected", lambda: collected_after_stage(book, history), results)

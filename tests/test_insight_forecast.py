@@ -200,7 +200,7 @@ def test_forecast_week_by_week(book_root):
     assert sorted((i.case_id, i.invoice, str(i.amount)) for i in result.overdue) == [
         ("a-late", "A-7", "300.00"), ("d-promise", "D-1", "400.00"),
         ("d-promise", "D-2", "500.00"), ("h-broken", "H-1", "1200.00")]
-    assert [(i.invoice, str(i.amount)) for i in result.disputed] == [("G-1", "400.00")]
+    assert [(i.invoice, str(i.amount), i.kind) for i in result.disputed] == [("G-1", "400.00", "disputed")]
     assert [(r.case_id, str(r.amount), r.stage, r.since) for r in result.at_risk] == [
         ("f-notice", "750.00", "formal-notice", date(2026, 11, 10))]
     # every cent of the open balance is in exactly one place

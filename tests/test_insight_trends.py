@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from casebook.cli import main
 from casebook.history import read_history
+from casebook.insight.chart import dso_chart
+from casebook.insight.stats import rounded
 from casebook.insight.trends import collected_after_stage, month_ends, monthly
 from casebook.load import load_book
 from casebook.model import Case
@@ -49,6 +51,19 @@ def test_share_paid_late_per_month():
     assert months["2026-10"].late_share == 50
     assert months["2026-03"].late_share is None
     assert months["2026-10"].to_json()["late_share"] == "50.0"
+
+
+def test_dso_chart():
+    months = monthly(book_of(late30(), ontime()), AS_OF)
+    svg = str(dso_chart(months))
+    assert svg.startswith('<svg class="chart" id="dso-chart"')
+    assert '<title id="dso-chart-t">Days sales outstanding per month</title>' in svg
+    for m in months:
+        shown = "no sales" if m.dso is None else f"{rounded(m.dso)} days"
+        assert f"{m.month}: {shown}" in svg
+    # no sales in December 2025 (nothing issued in the 90 days before): the line starts after
+    assert "2025-12: no sales" in svg and svg.count("<circle") == 11
+    assert "<script" not in svg and "style=" not in svg
 
 
 def test_dso_per_month_equals_the_portfolio_on_each_month_end():

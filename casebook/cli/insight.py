@@ -109,7 +109,9 @@ def _print_forecast(result: Forecast) -> None:
 @today_option
 @json_option
 @handle_errors
-def insight_command(book_root: Path, case_id: str | None, today: date | None, as_json: bool) -> None:
+def insight_command(
+    book_root: Path, case_id: str | None, today: date | None, as_json: bool
+) -> None:
     """How debtors pay and which segment that suggests; with CASE-ID, one debtor in detail.
 
     Without CASE-ID: the suggested segment changes, then DSO and the share paid late per

@@ -347,7 +347,8 @@ def _promises(
             kept = _paid_between(payments, note.date, deadline) >= note.promise.amount
         else:
             then_open = [
-                b for b in allocation.invoices if b.invoice.issued <= note.date and b.open_on(note.date) > 0
+                b for b in allocation.invoices
+                if b.invoice.issued <= note.date and b.open_on(note.date) > 0
             ]
             kept = all(b.open_on(min(deadline, as_of)) <= 0 for b in then_open)
         if kept:

@@ -8,7 +8,7 @@ overrides and a Content Security Policy allows, so the chart reads well without 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
@@ -18,6 +18,7 @@ from .forecast import Forecast
 from .trends import Month
 
 Formatter = Callable[[Decimal], str]
+TENTH = Decimal("0.1")
 
 COLOURS = {
     "series-promised": "#2f6f9f",
@@ -34,7 +35,9 @@ def _n(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _frame(*, ident: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+def _frame(
+    *, ident: str, width: int, height: int, title: str, desc: str, body: list[str]
+) -> Markup:
     i = escape(ident)
     return Markup(
         f'<svg class="chart" id="{i}" viewBox="0 0 {width} {height}" role="img" '
@@ -52,7 +55,32 @@ def _rect(css: str, x: float, y: float, w: float, h: float, tip: str) -> str:
     )
 
 
-def forecast_chart(forecast: Forecast, *, fmt: Formatter = money, ident: str = "forecast-chart") -> Markup:
+def _rule(css: str, x1: float, y1: float, x2: float, y2: float) -> str:
+    stroke = "#9aa5b1" if css == "axis" else "#dde3ea"
+    return (
+        f'<line class="{css}" stroke="{stroke}" x1="{_n(x1)}" y1="{_n(y1)}" '
+        f'x2="{_n(x2)}" y2="{_n(y2)}"/>'
+    )
+
+
+def _tick(x: float, y: float, text: str, *, anchor: str = "end") -> str:
+    baseline = ' dominant-baseline="middle"' if anchor == "end" else ""
+    return (
+        f'<text class="tick" x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{baseline}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def _swatch(css: str, x: float, label: str) -> str:
+    return (
+        f'<rect class="{css}" fill="{COLOURS[css]}" x="{_n(x)}" y="6" width="12" height="12" '
+        f'rx="2"/><text x="{_n(x + 18)}" y="16">{escape(label)}</text>'
+    )
+
+
+def forecast_chart(
+    forecast: Forecast, *, fmt: Formatter = money, ident: str = "forecast-chart"
+) -> Markup:
     """Stacked bars per week (promised and plan installments below, estimates above), then,
     after a gap, what is shown apart: later, overdue beyond the usual delay, disputed, at risk."""
     apart = [
@@ -73,16 +101,14 @@ def forecast_chart(forecast: Forecast, *, fmt: Formatter = money, ident: str = "
         return float(value / top) * plot_h if top > 0 else 0.0
 
     body = [
-        f'<line class="axis" stroke="#9aa5b1" x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}"/>',
-        f'<line class="grid" stroke="#dde3ea" x1="{left}" y1="{top_pad}" x2="{width - 10}" y2="{top_pad}"/>',
-        f'<text class="tick" x="{left - 6}" y="{top_pad}" text-anchor="end" '
-        f'dominant-baseline="middle">{escape(fmt(top))}</text>',
-        f'<text class="tick" x="{left - 6}" y="{base}" text-anchor="end" dominant-baseline="middle">0</text>',
-        f'<g class="legend">'
-        f'<rect class="series-promised" fill="{COLOURS["series-promised"]}" x="{left}" y="6" width="12" height="12" rx="2"/>'
-        f'<text x="{left + 18}" y="16">Promised and plan installments</text>'
-        f'<rect class="series-estimated" fill="{COLOURS["series-estimated"]}" x="{left + 250}" y="6" width="12" height="12" rx="2"/>'
-        f'<text x="{left + 268}" y="16">Expected from payment history</text></g>',
+        _rule("axis", left, base, width - 10, base),
+        _rule("grid", left, top_pad, width - 10, top_pad),
+        _tick(left - 6, top_pad, fmt(top)),
+        _tick(left - 6, base, "0"),
+        '<g class="legend">'
+        + _swatch("series-promised", left, "Promised and plan installments")
+        + _swatch("series-estimated", left + 250, "Expected from payment history")
+        + "</g>",
     ]
     for k, week in enumerate(forecast.weeks):
         x = left + k * slot + (slot - bar_w) / 2
@@ -93,18 +119,13 @@ def forecast_chart(forecast: Forecast, *, fmt: Formatter = money, ident: str = "
         if week.estimated > 0:
             body.append(_rect("series-estimated", x, base - low - high, bar_w, high,
                               f"{week.label}: expected {fmt(week.estimated)}"))
-        body.append(
-            f'<text class="tick" x="{_n(x + bar_w / 2)}" y="{base + 16}" text-anchor="middle">'
-            f"W{week.start.isocalendar()[1]:02d}</text>"
-        )
+        body.append(_tick(x + bar_w / 2, base + 16, f"W{week.start.isocalendar()[1]:02d}",
+                          anchor="middle"))
     for j, (label, css, value) in enumerate(apart):
         x = left + (len(forecast.weeks) + 1 + j) * slot + (slot - bar_w) / 2
         if value > 0:
             body.append(_rect(css, x, base - h(value), bar_w, h(value), f"{label}: {fmt(value)}"))
-        body.append(
-            f'<text class="tick" x="{_n(x + bar_w / 2)}" y="{base + 16}" text-anchor="middle">'
-            f"{escape(label)}</text>"
-        )
+        body.append(_tick(x + bar_w / 2, base + 16, label, anchor="middle"))
     first = forecast.weeks[0].label if forecast.weeks else ""
     desc = (
         f"{len(forecast.weeks)} weeks from {first}: "
@@ -123,44 +144,38 @@ def dso_chart(months: Sequence[Month], *, ident: str = "dso-chart") -> Markup:
     """DSO at the end of each month as a line with a dot per month (gaps where unknown)."""
     width, height, left, bottom, top_pad = 640, 220, 60, 40, 20
     plot_h = height - bottom - top_pad
-    values = [m.dso for m in months]
-    top = max([v for v in values if v is not None] + [Decimal(1)])
+    known = [m.dso for m in months if m.dso is not None]
+    top = max(known + [Decimal(1)])
     slot = (width - left - 10) / max(len(months), 1)
     base = height - bottom
+
+    def days(value: Decimal) -> str:
+        return f"{value.quantize(TENTH, rounding=ROUND_HALF_UP)} days"
+
     body = [
-        f'<line class="axis" stroke="#9aa5b1" x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}"/>',
-        f'<text class="tick" x="{left - 6}" y="{top_pad}" text-anchor="end" '
-        f'dominant-baseline="middle">{top.quantize(Decimal(1))} d</text>',
-        f'<text class="tick" x="{left - 6}" y="{base}" text-anchor="end" dominant-baseline="middle">0</text>',
+        _rule("axis", left, base, width - 10, base),
+        _tick(left - 6, top_pad, days(top)),
+        _tick(left - 6, base, "0"),
     ]
-    points: list[str] = []
-    segments: list[list[str]] = []
+    lines: list[list[str]] = [[]]
     for k, month in enumerate(months):
         x = left + k * slot + slot / 2
-        body.append(
-            f'<text class="tick" x="{_n(x)}" y="{base + 18}" text-anchor="middle">'
-            f"{escape(month.month[5:])}</text>"
-        )
+        body.append(_tick(x, base + 18, month.month[5:], anchor="middle"))
         if month.dso is None:
-            if points:
-                segments.append(points)
-            points = []
+            lines.append([])  # no sales that month: the line breaks
             continue
         y = base - float(month.dso / top) * plot_h
-        points.append(f"{_n(x)},{_n(y)}")
+        lines[-1].append(f"{_n(x)},{_n(y)}")
         body.append(
             f'<circle class="series-dso" fill="#2f6f9f" cx="{_n(x)}" cy="{_n(y)}" r="3.5">'
-            f"<title>{escape(month.month)}: DSO {month.dso.quantize(Decimal('0.1'))} days</title></circle>"
+            f"<title>{escape(month.month)}: DSO {days(month.dso)}</title></circle>"
         )
-    if points:
-        segments.append(points)
-    for seg in segments:
-        if len(seg) > 1:
+    for points in lines:
+        if len(points) > 1:
             body.insert(1, f'<polyline class="line-dso" fill="none" stroke="#2f6f9f" '
-                           f'stroke-width="2" points="{" ".join(seg)}"/>')
+                           f'stroke-width="2" points="{" ".join(points)}"/>')
     desc = "; ".join(
-        f"{m.month}: {'no sales' if m.dso is None else str(m.dso.quantize(Decimal('0.1'))) + ' days'}"
-        for m in months
+        f"{m.month}: {'no sales' if m.dso is None else days(m.dso)}" for m in months
     )
     return _frame(ident=ident, width=width, height=height,
                   title="Days sales outstanding per month", desc=desc, body=body)

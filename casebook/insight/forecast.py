@@ -51,7 +51,7 @@ class Expected:
     date: date
     amount: Decimal
     kind: str
-    """`promise`, `installment` or `estimate`."""
+    """`promise`, `installment`, `estimate` (or `disputed`, for the disputed invoices)."""
     basis: str
     """Why this date, for people."""
     invoice: str = ""
@@ -258,8 +258,10 @@ def forecast(
         collectable = [b for b in open_lines if b.number not in under_dispute]
         for b in open_lines:
             if b.number in under_dispute:
-                disputed.append(Expected(case.id, case.name, b.invoice.due, b.open, "estimate",
-                                         "under dispute", b.number))
+                disputed.append(Expected(
+                    case.id, case.name, b.invoice.due, b.open, "disputed",
+                    f"due {b.invoice.due.isoformat()}, under dispute", b.number,
+                ))
         policy = book.policy_for(case)
         pauses = policy.pauses if policy else Pauses()
         left = sum((b.open for b in collectable), ZERO)
@@ -364,7 +366,8 @@ def _commitments(
             if wanted > 0:
                 running.append((promise, [(
                     max(promise.promise.date, today), wanted, "promise",
-                    f"promised on {promise.date.isoformat()} for {promise.promise.date.isoformat()}",
+                    f"promised on {promise.date.isoformat()} "
+                    f"for {promise.promise.date.isoformat()}",
                 )]))
     plan = next((n for n in reversed(notes) if n.plan is not None and n.plan.installments), None)
     if plan is not None:

@@ -20,7 +20,10 @@ from ..yamlfile import read_yaml
 
 _KEY = re.compile(rb"""^(["']?)segment\1[ \t]*:""")
 _LINE = re.compile(
-    rb"""^(?P<key>(["']?)segment\2[ \t]*:[ \t]*)(?P<value>[^#\r\n]*?)(?P<tail>[ \t]*(?:\#[^\r\n]*)?)(?P<eol>\r?\n?)$"""
+    rb"""^(?P<key>(["']?)segment\2[ \t]*:[ \t]*)"""  # the key, as written
+    rb"""(?P<value>[^#\r\n]*?)"""  # the value: what is replaced
+    rb"""(?P<tail>[ \t]*(?:\#[^\r\n]*)?)"""  # spaces and a comment, kept
+    rb"""(?P<eol>\r?\n?)$"""
 )
 
 

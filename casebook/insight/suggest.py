@@ -37,7 +37,8 @@ class Rules:
     chronic_late_days: int = 15
     """Weighted median days late from which a mostly-late debtor is chronic-late."""
     chronic_late_share: Decimal = Decimal(50)
-    """Percentage of invoices paid late (or still overdue) from which a debtor may be chronic-late."""
+    """Percentage of invoices paid late (or still overdue) from which a debtor may be
+    chronic-late."""
     reliable_share: Decimal = Decimal(90)
     """Percentage of invoices paid on time from which a debtor is reliable."""
     hardship_broken: int = 2
