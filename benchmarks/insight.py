@@ -12,6 +12,7 @@ commands end to end (`casebook insight --json`, `casebook forecast --json`).
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,17 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=50_000)
     parser.add_argument("--keep", type=Path, help="build the book here (or reuse it) and keep it")
     args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="casebook-insight-")) / "book"
+    if args.keep:
+        run(args.keep, args)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="casebook-insight-"))
+    try:
+        run(folder / "book", args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(root: Path, args: argparse.Namespace) -> None:
     if not (root / "casebook.yaml").is_file():
         start = time.perf_counter()
         counts = generate_book(root, debtors=args.debtors, invoices=args.invoices, today=TODAY)
