@@ -457,3 +457,16 @@ def test_parallel_build_writes_the_same_site(site_book: Path, tmp_path: Path,
     assert len(report.written) == 10
     serial, forked = files_of(tmp_path / "serial"), files_of(tmp_path / "forked")
     assert serial == forked
+
+
+def test_long_lists_are_cut_and_counted(site_book: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from casebook.site import context
+
+    monkeypatch.setattr(context, "LIST_LIMIT", 1)
+    build(site_book, tmp_path / "site")
+    planned = (tmp_path / "site/forecast.html").read_text("utf-8").split('id="planned"')[1]
+    assert "The first 1 of 2." in planned
+    assert "Bakkerij Janssens BV" in planned and "Transport Peeters NV" not in planned
+    html = (tmp_path / "site/index.html").read_text("utf-8")
+    assert html.count('<tr data-case="') == 5  # the debtor table is never cut

@@ -36,6 +36,8 @@ SOON_DAYS = 7
 FORECAST_WEEKS = 8
 MONTHS = 12
 SHA_SHOWN = 10
+LIST_LIMIT = 100
+"""Rows shown in each list of the overview and forecast (the rest are counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,14 +242,23 @@ def overview(
         "stages": _count(s["stage"] or "(no stage yet)" for s in ordered),
         "policies": _count(s["policy"] for s in ordered),
         "statuses": _count(s["status"] for s in ordered),
-        "due": sorted(each("due"), key=lambda d: (d["date"], d["case"], d["stage"])),
-        "tasks": tasks,
-        "promises": promised,
-        "disputes": each("disputes"),
-        "agency": [{**_ref(s), "open": s["open"]} for s in ordered if s["handed_over"]],
+        **_capped("due", sorted(each("due"), key=lambda d: (d["date"], d["case"], d["stage"]))),
+        **_capped("tasks", tasks),
+        **_capped("promises", promised),
+        **_capped("disputes", each("disputes")),
+        **_capped("agency", [{**_ref(s), "open": s["open"]} for s in ordered if s["handed_over"]]),
         "rows_html": rows_html,
         "count": len(ordered),
     }
+
+
+def _capped(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A list for the page, cut at LIST_LIMIT rows, and how many there are in all.
+
+    An agency's book can have thousands of actions due in a week; the page lists the
+    first ones (soonest) and says how many more there are; the debtor table has them all.
+    """
+    return {name: items[:LIST_LIMIT], f"{name}_total": len(items)}
 
 
 def _ref(summary: dict[str, Any]) -> dict[str, Any]:
@@ -289,7 +300,7 @@ def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt) -> dict[
     return {
         "site": site_info(inp, root=""),
         "forecast": data,
-        "planned": sorted(planned, key=lambda p: (p["date"], p["case"])),
+        **_capped("planned", sorted(planned, key=lambda p: (p["date"], p["case"]))),
     }
 
 
@@ -373,12 +384,11 @@ def action_file(inp: Inputs, case: Case, name: str) -> Path | None:
     """
     if not safe_relative(name):
         return None
-    folder = inp.root / case.folder
-    for relative in (name, f"actions/{name}"):
-        path = folder / relative
+    folder = os.path.join(inp.root, "cases", case.id)
+    for path in (os.path.join(folder, name), os.path.join(folder, "actions", name)):
         try:
             if stat.S_ISREG(os.lstat(path).st_mode):
-                return path
+                return Path(path)
         except OSError:
             continue
     return None

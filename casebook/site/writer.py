@@ -79,15 +79,24 @@ class Writer:
         self.out = out
         self.pages: dict[str, Page] = {}
         self.previous, self.memo = self._read_manifest()
+        self._folders: dict[str, bool] = {}
         self.done: dict[str, tuple[str, int]] = {}
         """Pages already rendered (by `render_pages`, maybe in another process): status, size."""
 
     def add(self, path: str, key: str, produce: Callable[[], bytes]) -> None:
-        if not safe_relative(path) or inside(self.out, path) is None:
+        if not safe_relative(path) or not self._folder_inside(path.rpartition("/")[0]):
             raise BookError(f"the site cannot write {path!r}: not a plain path inside {self.out}")
         if path in self.pages:
             raise BookError(f"two pages of the site would be written to {path}")
         self.pages[path] = Page(path, key, produce)
+
+    def _folder_inside(self, folder: str) -> bool:
+        """The folder stays inside the output once symbolic links are followed (a plain
+        path can only leave through a link). Checked once per folder."""
+        known = self._folders.get(folder)
+        if known is None:
+            known = self._folders[folder] = not folder or inside(self.out, folder) is not None
+        return known
 
     def is_fresh(self, path: str, key: str) -> bool:
         """The page was written by the last build from the same inputs and is still there."""
