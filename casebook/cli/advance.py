@@ -24,11 +24,17 @@ from .common import (
 
 
 def _today(book_root: Path, today: date | None) -> date:
+    """`--today`, else the clock in the book's timezone (read without loading every case)."""
     if today is not None:
         return today
-    from ..load import load_book
+    import yaml
 
-    return clock_today(load_book(book_root).book.settings.timezone)
+    try:
+        settings = yaml.safe_load((book_root / "casebook.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        settings = None
+    zone = settings.get("timezone") if isinstance(settings, dict) else None
+    return clock_today(zone if isinstance(zone, str) else "Europe/Brussels")
 
 
 def _line(due: DueAction) -> str:
