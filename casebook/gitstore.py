@@ -593,7 +593,12 @@ def _blob_at(store: Store, rev: str | None, rel: str) -> str | None:
         sha, kind, _ = store.repo.git.get_object_header(f"{rev}:{rel}")
     except ValueError:
         return None
-    return sha if kind == "blob" else None
+    return _text(sha) if _text(kind) == "blob" else None
+
+
+def _text(value: str | bytes) -> str:
+    """GitPython's persistent cat-file answers in bytes."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _blob_data(store: Store, sha: str) -> bytes:

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "money",
     "record",
     "insight",
+    "trail",
     # -- helpers add their module here, one line each --
 ]
 
