@@ -43,7 +43,11 @@ LETTER_CSP = (
 
 def template_environment(root: Path) -> jinja2.Environment:
     """The book's `site_templates/` first (override any single file), the shipped theme second."""
-    return environment([root / TEMPLATE_FOLDER, shipped(TEMPLATE_FOLDER)], html=True, base=root)
+    env = environment([root / TEMPLATE_FOLDER, shipped(TEMPLATE_FOLDER)], html=True, base=root)
+    # One build renders thousands of pages from the same templates: load each file once
+    # instead of checking its modification time at every page.
+    env.auto_reload = False
+    return env
 
 
 def _theme_key(env: jinja2.Environment) -> str:

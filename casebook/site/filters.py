@@ -51,7 +51,8 @@ def amount_filter(fmt: Callable[[Any], str]) -> Callable[[Any], Markup]:
     def amount(value: Any) -> Markup:
         if value is None or value == "":
             return DASH
-        return Markup('<data class="amount" value="%s">%s</data>') % (cents(value), fmt(value))
+        # cents() is digits, a sign and a dot; fmt() may carry the book's currency code
+        return Markup(f'<data class="amount" value="{cents(value)}">{escape(fmt(value))}</data>')
 
     return amount
 
@@ -60,8 +61,8 @@ def day(value: date | str | None) -> Markup:
     """`<time datetime="2026-11-24">2026-11-24</time>`; a dash for no date."""
     if not value:
         return DASH
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return Markup('<time datetime="%s">%s</time>') % (text, text)
+    text = escape(value.isoformat() if isinstance(value, date) else str(value))
+    return Markup(f'<time datetime="{text}">{text}</time>')
 
 
 def filters(language: str, currency: str) -> dict[str, Callable[..., Any]]:
