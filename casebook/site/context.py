@@ -118,8 +118,9 @@ def summary(inp: Inputs, case: Case, *, row: CaseFigures, state: State,
                                          "date": inst.due.isoformat(), "amount": _text(inst.amount)})
     disputes = []
     if state.paused_by == "dispute":
+        disputed = _disputed(case)
         for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
-            if note.dispute and note.dispute.invoice in _disputed(case):
+            if note.dispute and note.dispute.invoice in disputed:
                 disputes.append({"invoice": note.dispute.invoice, "reason": note.dispute.reason,
                                  "since": note.date.isoformat()})
     return {
@@ -363,8 +364,15 @@ def debtor(inp: Inputs, case: Case, *, row: CaseFigures, state: State) -> dict[s
 
 
 def _disputed(case: Case) -> set[str]:
-    resolved = {n.resolved for n in case.notes if n.resolved}
-    return {n.dispute.invoice for n in case.notes if n.dispute} - resolved
+    """Invoices under dispute after reading the notes in date order (a later dispute
+    reopens a resolved one), as the engine reads them."""
+    disputed: set[str] = set()
+    for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
+        if note.dispute is not None:
+            disputed.add(note.dispute.invoice)
+        if note.resolved:
+            disputed.discard(note.resolved)
+    return disputed
 
 
 def _note(note) -> dict[str, Any]:

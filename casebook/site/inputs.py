@@ -18,15 +18,14 @@ from typing import Any
 from .. import engine
 from ..balance import Allocation, allocate
 from ..claim import claim_for
-from ..history import History, read_history
+from ..history import History
 from ..load import load_book
 from ..model import Book, Case, Channel
 from ..portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
 
 __all__ = [
     "BUCKETS", "CaseFigures", "Portfolio", "History", "State", "Due", "ClaimView",
-    "allocation", "case_figures", "claim", "due_within", "history", "load", "portfolio",
-    "state",
+    "allocation", "case_figures", "claim", "due_within", "load", "portfolio", "state",
 ]
 
 ZERO = Decimal("0")
@@ -77,10 +76,6 @@ class ClaimView:
 def load(root: Path) -> tuple[Book, list]:
     loaded = load_book(root)
     return loaded.book, list(loaded.problems)
-
-
-def history(root: Path) -> History:
-    return read_history(root)
 
 
 def allocation(case: Case) -> Allocation:

@@ -69,10 +69,6 @@ class Report:
     removed: list[str] = field(default_factory=list)
     """Written by an earlier build, no longer part of the site."""
 
-    @property
-    def rendered(self) -> list[str]:
-        return sorted(self.written + self.unchanged)
-
 
 class Writer:
     def __init__(self, out: Path) -> None:
