@@ -245,6 +245,34 @@ def test_broken_promise_falls_back_to_the_estimate(book_root):
     assert sorted((i.invoice, str(i.amount)) for i in d) == [("D-1", "1000.00"), ("D-2", "500.00")]
 
 
+def test_a_notice_about_paid_invoices_puts_nothing_at_risk(make_book):
+    # a policy without thank-you: the notice about K-1 stays the last stage after K-1 was
+    # paid (61 days late); K-2 is a new round: 1 Dec + 61 days = 31 Jan, later
+    records = [
+        ("invoices/k1.yaml", invoice("K-1", "2026-06-01", "100.00")),
+        ("invoices/k2.yaml", invoice("K-2", "2026-12-01", "100.00", issued="2026-11-01")),
+        ("actions/a1.yaml", action("2026-07-15", "stage", "formal-notice", "registered", "K-1")),
+    ]
+    paid = ("payments/p1.yaml", payment("2026-08-01", "100.00", "K-1"))
+    book, _ = load_book(make_book({"casebook.yaml": SETTINGS} | case("k", "K NV", *records, paid),
+                                  base=False))
+    result = forecast(book, TODAY)
+    assert result.at_risk == ()
+    assert [(i.invoice, i.date, i.amount) for i in result.later] == [
+        ("K-2", date(2027, 1, 31), D("100.00"))]
+
+
+def test_a_notice_about_open_invoices_puts_the_whole_case_at_risk(make_book):
+    records = [
+        ("invoices/k1.yaml", invoice("K-1", "2026-06-01", "100.00")),
+        ("invoices/k2.yaml", invoice("K-2", "2026-12-01", "100.00", issued="2026-11-01")),
+        ("actions/a1.yaml", action("2026-07-15", "stage", "formal-notice", "registered", "K-1")),
+    ]
+    book, _ = load_book(make_book({"casebook.yaml": SETTINGS} | case("u", "U NV", *records),
+                                  base=False))
+    assert [(r.case_id, r.amount) for r in forecast(book, TODAY).at_risk] == [("u", D("200.00"))]
+
+
 def test_chart_and_page_data(book_root):
     book, _ = load_book(book_root)
     result = forecast(book, TODAY, weeks=8)

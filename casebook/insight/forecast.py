@@ -6,7 +6,8 @@ Pure: book, date and number of weeks in, a `Forecast` out. The rules (docs/insig
   before `today`.
 - A case whose last stage (since its last thank-you) is a formal notice (stage id
   `formal-notice` or channel `registered`) or a handover to the agency (kind `handover` or
-  channel `agency`) is *at risk*: its whole open balance is shown apart, in no week.
+  channel `agency`) is *at risk*: its whole open balance is shown apart, in no week. Unless
+  none of the invoices that action listed is still open (a policy without a thank-you).
 - Invoices under dispute are shown apart too (`disputed`).
 - A promise to pay or a payment plan comes first, for the amount it covers: the latest one
   of the case that is still running (a promise until its date plus grace; a plan that is
@@ -247,6 +248,9 @@ def forecast(
             continue
         actions = sorted((a for a in case.actions if a.date <= today), key=lambda a: (a.date, a.id))
         risk = _risk(actions)
+        open_numbers = {b.number for b in open_lines}
+        if risk is not None and risk.invoices and not open_numbers & set(risk.invoices):
+            risk = None  # the notice was about invoices paid since; what is open came later
         if risk is not None:
             at_risk.append(
                 RiskCase(case.id, case.name, sum((b.open for b in open_lines), ZERO),
