@@ -12,6 +12,10 @@ position after a sentinel, so a message may contain anything but a NUL (which gi
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -176,6 +180,7 @@ def read_history(
     since: str | None = None,
     paths: Sequence[str] = (),
     full_diff: bool = True,
+    cache: bool = True,
 ) -> History:
     """Read the history reachable from `rev` (excluding what `since` reaches).
 
@@ -184,6 +189,10 @@ def read_history(
     first parent); `parents` stay the real parents and `full_diff` keeps every file each
     commit changed (against its first parent), not only those under `paths`.
     A repository without commits gives an empty history.
+
+    A whole-history read keeps git's output in `.git/casebook-history.log` (with `cache`):
+    commits never change, so the next read only asks git for the commits added since, as
+    long as the cached tip is still an ancestor of `rev` (else it reads everything again).
     """
     try:
         repo = git.Repo(root)
@@ -195,22 +204,10 @@ def read_history(
         if rev == "HEAD":
             return History((), None)
         raise BookError(f"{rev!r} is not a commit of {root}") from None
-    args = [
-        "git",
-        "log",
-        "-z",
-        "--raw",
-        "-c",
-        "--no-renames",
-        "--no-abbrev",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--topo-order",
-        "--reverse",
-        f"--format={_FORMAT}",
-        head if since is None else f"{since}..{head}",
-    ]
+    if cache and since is None and not paths:
+        data = _cached_log(repo, head)
+        return History(_parse(_split(data)), head)
+    args = _LOG_ARGS + [head if since is None else f"{since}..{head}"]
     if paths:
         args[2:2] = ["--full-history"] + (["--full-diff"] if full_diff else [])
         args += ["--", *paths]
@@ -225,6 +222,72 @@ def read_history(
     if code != 0:
         raise BookError(f"cannot read the history of {root}: {stderr.strip()}")
     return History(commits, head)
+
+
+_LOG_ARGS = [
+    "git",
+    "log",
+    "-z",
+    "--raw",
+    "-c",
+    "--no-renames",
+    "--no-abbrev",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--topo-order",
+    "--reverse",
+    f"--format={_FORMAT}",
+]
+CACHE_NAME = "casebook-history.log"
+_CACHE_KEY = hashlib.sha1(" ".join(_LOG_ARGS).encode()).hexdigest()[:12]
+
+
+def _cached_log(repo: git.Repo, head: str) -> bytes:
+    """git's log output for everything `head` reaches, reusing what an earlier read kept.
+
+    The cache is the raw output, so a commit added on top is one more `git log old..head`
+    appended: ancestors of the old tip come first, the rest follow in topological order.
+    """
+    path = Path(repo.git_dir) / CACHE_NAME
+    cached_head, data = None, b""
+    with contextlib.suppress(OSError, ValueError):
+        raw = path.read_bytes()
+        header, _, data = raw.partition(b"\n")
+        key, cached_head = header.decode().split()
+        if key != _CACHE_KEY:
+            cached_head, data = None, b""
+    if cached_head == head:
+        return data
+    if cached_head and _is_ancestor(repo, cached_head, head):
+        data = data.rstrip(b"\n") + b"\x00" + _log(repo, [f"{cached_head}..{head}"])
+    else:
+        data = _log(repo, [head])
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{CACHE_NAME}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(f"{_CACHE_KEY} {head}\n".encode() + data)
+    os.replace(tmp, path)
+    return data
+
+
+def _log(repo: git.Repo, revs: list[str]) -> bytes:
+    try:
+        return repo.git.execute(_LOG_ARGS + revs, stdout_as_string=False, strip_newline_in_stdout=False)
+    except git.GitCommandError as error:
+        raise BookError(f"cannot read the history: {error.stderr.strip()}") from None
+
+
+def _is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+        return True
+    except git.GitCommandError:
+        return False
+
+
+def _split(data: bytes) -> Iterator[str]:
+    for part in data.split(b"\x00"):
+        yield part.decode("utf-8", "surrogateescape")
 
 
 def _tokens(stream) -> Iterator[str]:

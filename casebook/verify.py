@@ -81,7 +81,8 @@ def verify(
         base, problems = _check_since(store, since, head)
         findings += problems
     if history is None:
-        history = read_history(store.root, since=base) if head else History(())
+        # Never the cache: verify trusts nothing but git's own objects.
+        history = read_history(store.root, since=base, cache=False) if head else History(())
     findings += action_changes(history, existing=_action_files_at(store, base) if base else {})
     findings += mixed_action_commits(history)
     findings += uncommitted_actions(store)

@@ -162,3 +162,28 @@ def test_since_reads_only_the_newer_commits(repo: Path) -> None:
     write(repo, "cases/acme/notes/n.md", "x\n")
     second = commit(repo, "two", day=2)
     assert [c.sha for c in read_history(repo, since=first)] == [second]
+
+
+def test_the_cache_gives_the_same_history_as_git_after_new_and_rewritten_commits(repo: Path) -> None:
+    def same() -> None:
+        cached, fresh = read_history(repo), read_history(repo, cache=False)
+        assert cached.commits == fresh.commits and cached.head == fresh.head
+
+    write(repo, "cases/acme/debtor.yaml", "name: Acme\n")
+    commit(repo, "one", day=1)
+    same()
+    write(repo, "cases/acme/notes/n.md", "x\n")
+    commit(repo, "two\n\nCasebook-Case: acme", day=2)
+    same()  # appended to the cache
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~1")
+    write(repo, "cases/bolt/debtor.yaml", "name: Bolt\n")
+    commit(repo, "side", day=3)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    same()
+    git(repo, "reset", "-q", "--hard", "HEAD~2")  # history rewritten under the cache
+    write(repo, "cases/acme/notes/m.md", "y\n")
+    commit(repo, "three", day=4)
+    same()
+    assert [c.subject for c in read_history(repo)] == ["one", "three"]
+    assert (repo / ".git" / "casebook-history.log").exists()
