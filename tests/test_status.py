@@ -64,3 +64,29 @@ def test_status_table_lists_every_case():
     for folder in (REPO / "cases").iterdir():
         assert folder.name in result.stdout
     assert "aging" in result.stdout
+
+
+def test_status_json_shows_suggested_segment_and_reason(tmp_path):
+    from tests.conftest import write_files
+    from tests.test_insight_cli import book_files
+
+    root = tmp_path / "book"
+    write_files(root, book_files())
+    data = status_json(root, "2026-11-24")
+    by_case = {c["case"]: c for c in data["cases"]}
+    assert by_case["plan"]["suggested_segment"] == "hardship"
+    assert by_case["plan"]["suggestion_reason"] == "broke the payment plan of 2026-07-20 on 2026-09-06"
+    assert by_case["late30"]["suggested_segment"] == "chronic-late"
+    assert "30 days late" in by_case["late30"]["suggestion_reason"]
+    table = CliRunner().invoke(main, ["status", "--book", str(root), "--today", "2026-11-24"]).stdout
+    assert "plan: suggested segment: hardship (because broke the payment plan" in table
+
+
+def test_status_json_shows_where_each_case_stands(make_book):
+    root = make_book({"cases/janssens/actions/2026-10-08-reminder.yaml":
+                      "date: 2026-10-08\nkind: stage\nstage: reminder\nchannel: email\n"})
+    case = status_json(root, "2026-10-10")["cases"][0]
+    assert case["status"] == "open"
+    assert case["stage"] == "reminder"
+    assert case["stage_date"] == "2026-10-08"
+    assert case["next_action"] == {"date": "2026-10-15", "stage": "call"}

@@ -64,25 +64,53 @@ def status(book_root: Path, today: date | None, as_json: bool) -> None:
     book, problems = check_book(book_root)
     as_of = today or clock_today(book.settings.timezone)
     figures = portfolio(book, as_of)
+    extra = _case_extras(book, as_of)
     if as_json:
         data = figures.to_json()
+        for row in data["cases"]:
+            row.update(extra[row["case"]])
         data["problems"] = len(problems)
         echo_json(data)
         return
     if problems:
         click.echo(f"warning: the book has {len(problems)} problem(s); run `casebook check`", err=True)
-    _print_table(figures)
+    _print_table(figures, extra)
 
 
-def _print_table(figures) -> None:
-    header = ("case", "policy", "open", "overdue", "oldest due", "late")
+def _case_extras(book, as_of: date) -> dict[str, dict]:
+    """Per case: where it stands in its policy, and the segment its history suggests."""
+    from ..engine import case_state
+    from ..insight.suggest import suggestion_for
+
+    extras = {}
+    for case in book.cases.values():
+        state = case_state(book, case, as_of)
+        suggestion = suggestion_for(book, case, as_of)
+        extras[case.id] = {
+            "status": state.status.value,
+            "stage": state.last_stage,
+            "stage_date": state.last_date.isoformat() if state.last_date else None,
+            "paused_by": list(state.paused_by),
+            "open_tasks": [t.stage for t in state.tasks],
+            "next_action": ({"date": state.next_action.date.isoformat(), "stage": state.next_action.stage}
+                            if state.next_action else None),
+            "suggested_segment": suggestion.segment if suggestion else None,
+            "suggestion_reason": suggestion.reason if suggestion else None,
+        }
+    return extras
+
+
+def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
+    extra = extra or {}
+    header = ("case", "policy", "stage", "open", "overdue", "oldest due", "late")
     rows = [
-        (c.case_id, c.policy, money(c.open), money(c.overdue),
-         c.oldest_due.isoformat() if c.oldest_due else "-", str(c.days_late) if c.open > 0 else "-")
+        (c.case_id, c.policy, (extra.get(c.case_id, {}).get("stage") or "-"), money(c.open),
+         money(c.overdue), c.oldest_due.isoformat() if c.oldest_due else "-",
+         str(c.days_late) if c.open > 0 else "-")
         for c in figures.cases
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    right = {2, 3, 5}
+    right = {3, 4, 6}
 
     def line(cells) -> str:
         return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
@@ -99,6 +127,12 @@ def _print_table(figures) -> None:
     click.echo("aging    " + "   ".join(f"{b}: {money(figures.aging[b])}" for b in BUCKETS))
     if figures.dso is not None:
         click.echo(f"DSO      {figures.dso:.1f} days")
+    hints = [(case_id, e) for case_id, e in sorted(extra.items()) if e.get("suggested_segment")]
+    if hints:
+        click.echo()
+        for case_id, e in hints:
+            click.echo(f"{case_id}: suggested segment: {e['suggested_segment']} "
+                       f"(because {e['suggestion_reason']})")
 
 
 @click.command()
@@ -158,7 +192,7 @@ def demo(path: Path | None, end: str) -> None:
     if problems:
         raise fail("the demo book has problems", problems)
     click.echo("3. The portfolio today")
-    _print_table(portfolio(book, last))
+    _print_table(portfolio(book, last), _case_extras(book, last))
     click.echo("4. The site")
     built = build_site(root, out=root / "site", today=last, book=book)
     click.echo()
