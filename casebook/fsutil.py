@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .crashpoints import crash_point
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; the folder is created when missing."""
@@ -13,9 +15,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            crash_point("write:partial")
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        crash_point("write:before-rename")
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -24,6 +28,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+    crash_point("write:done")
 
 
 def _fsync_dir(folder: Path) -> None:
