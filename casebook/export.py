@@ -37,7 +37,7 @@ from .dump import free_name, to_yaml
 from .errors import BookError, Problem
 from .fsutil import inside
 from .gitstore import Store
-from .history import ORIGINAL_TRAILER, CommitInfo, read_history
+from .history import ORIGINAL_TRAILER, CommitInfo, History, is_cached, read_history
 from .model import ActionKind, Book, Case, Channel, Operator
 
 DOSSIER = ("claim.json", "claim.html", "timeline.md", "MANIFEST.sha256")
@@ -94,7 +94,7 @@ def export_case(
             )
         # git walks the history on the other core while Python reads the book.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(read_history, root, paths=[f"{folder}/"])
+            reading = pool.submit(_case_history, root, case_id)
             book, problems = load_book(root)
             history = reading.result()
         case = book.cases.get(case_id)
@@ -152,6 +152,15 @@ def export_case(
 
 
 # -- which commits, with which message ----------------------------------------------------
+
+
+def _case_history(root: Path, case_id: str) -> History:
+    """The commits that changed the case: from the whole-history cache when there is one
+    (fast in a big book), else from a `git log` limited to the folder."""
+    if is_cached(root):
+        everything = read_history(root)
+        return History(everything.for_case(case_id), everything.head)
+    return read_history(root, paths=[f"cases/{case_id}/"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,6 +270,13 @@ def _cached_log(repo: git.Repo, head: str) -> bytes:
     return data
 
 
+def is_cached(root: Path) -> bool:
+    """Whether a whole-history read would start from a cache (then it is the fast way)."""
+    with contextlib.suppress(git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return (Path(git.Repo(root).git_dir) / CACHE_NAME).is_file()
+    return False
+
+
 def _log(repo: git.Repo, revs: list[str]) -> bytes:
     try:
         return repo.git.execute(_LOG_ARGS + revs, stdout_as_string=False, strip_newline_in_stdout=False)
