@@ -14,6 +14,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); a book file gets the usual mode, as an editor
+        # or `git checkout` would give it.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             crash_point("write:partial")
             handle.write(data)
@@ -29,6 +32,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
     _fsync_dir(path.parent)
     crash_point("write:done")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

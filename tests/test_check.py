@@ -246,3 +246,18 @@ def test_schema_rejects_what_check_rejects():
     assert invoice["required"] == ["number", "issued", "due", "amount"]
     assert invoice["additionalProperties"] is False
     assert "amount" in invoice["properties"]
+
+
+def test_atomic_write_gives_files_the_usual_mode(tmp_path):
+    import os
+    import stat
+
+    from casebook.fsutil import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "a" / "f.yaml", b"x: 1\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a" / "f.yaml").stat().st_mode) == 0o644
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["f.yaml"]
