@@ -470,3 +470,19 @@ def test_long_lists_are_cut_and_counted(site_book: Path, tmp_path: Path,
     assert "Bakkerij Janssens BV" in planned and "Transport Peeters NV" not in planned
     html = (tmp_path / "site/index.html").read_text("utf-8")
     assert html.count('<tr data-case="') == 5  # the debtor table is never cut
+
+
+def test_a_long_history_read_in_two_parts_gives_the_same_timelines(
+    site_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casebook.site import timeline
+
+    whole = timeline.read_timelines(site_book, tmp_path / "a")
+    monkeypatch.setattr(timeline, "SPLIT_FROM", 2)
+    monkeypatch.setattr(timeline.os, "cpu_count", lambda: 2)
+    parts = timeline._read_in_parts(site_book, whole.head)
+    assert len(parts) == 2 and {len(p) for p in parts} == {3}
+    split = timeline.read_timelines(site_book, tmp_path / "b")
+    assert all(whole.for_case(c) == split.for_case(c) for c in
+               ("janssens", "peeters", "dubois", "vermeulen", "hostile"))
+    assert [e.subject for e in split.for_case("janssens")][0] == "Janssens paid part, Dubois promises"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from ..site import build_site
 from ..site.inputs import load
+from ..site.timeline import read_timelines
 from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
 
 
@@ -28,7 +30,12 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
     Only pages whose inputs changed since the last build are written. Open index.html in
     any browser; the site works from file:// and makes no request outside its folder.
     """
-    book, problems = load(book_root)
+    out = out or book_root / "site"
+    # git reads the history in its own processes while Python loads the book.
+    with ThreadPoolExecutor(1) as pool:
+        history = pool.submit(read_timelines, book_root, out)
+        book, problems = load(book_root)
+        timelines = history.result()
     if problems:
         echo_problems(problems)
         if strict:
@@ -36,7 +43,7 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
         click.echo(f"warning: {len(problems)} problem(s) in the book; "
                    "the pages show what could be read", err=True)
     as_of = today or clock_today(book.settings.timezone)
-    built = build_site(book_root, out=out or book_root / "site", today=as_of, book=book)
+    built = build_site(book_root, out=out, today=as_of, book=book, timelines=timelines)
     report = built.report
     click.echo(
         f"site as of {as_of.isoformat()}: {len(report.written)} written, "

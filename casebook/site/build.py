@@ -72,11 +72,14 @@ def build_site(
     today: date,
     book: Book | None = None,
     history: History | None = None,
+    timelines: Timelines | None = None,
     jobs: int | None = None,
 ) -> Built:
     """Build (or bring up to date) the site of the book at `root` in `out`.
 
-    `jobs`: processes rendering debtor pages (default: one per CPU, for large builds).
+    The history comes from `history` (a `casebook.history` read), or `timelines` (see
+    `read_timelines`), or is read here. `jobs`: processes rendering debtor pages
+    (default: one per CPU, for large builds).
     """
     jobs = jobs or os.cpu_count() or 1
     root = root.resolve()
@@ -85,7 +88,8 @@ def build_site(
         raise BookError(f"the site cannot be written to {out}: it holds the book itself")
     if book is None:
         book, _ = inputs.load(root)
-    timelines = Timelines.of(history) if history is not None else read_timelines(root, out)
+    if timelines is None:
+        timelines = Timelines.of(history) if history is not None else read_timelines(root, out)
     env = template_environment(root)
     env.filters.update(filters(book.settings.language, book.settings.currency))
     theme = _theme_key(env)

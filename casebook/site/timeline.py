@@ -11,7 +11,9 @@ depends on which way it was read: timelines are sorted by date and commit id.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,10 +88,39 @@ def read_timelines(root: Path, out: Path) -> Timelines:
         _add(by_case, read_history(root, since=cached[1]))
     else:
         by_case = {}
-        _add(by_case, read_history(root))
+        for part in _read_in_parts(root, head):
+            _add(by_case, part)
     timelines = Timelines(by_case, head)
     _save(out / CACHE, timelines)
     return timelines
+
+
+SPLIT_FROM = 2000
+"""Commits from which a first read is split in two `git log` runs, one per core."""
+
+
+def _read_in_parts(root: Path, head: str | None) -> list[History]:
+    """The whole history, read by two git processes at once when it is long.
+
+    Most of the time goes into git comparing each commit's trees; the commits reachable
+    from a midpoint and those after it are disjoint, so two processes read them in
+    parallel and together see every commit exactly once.
+    """
+    if head is None:
+        return [read_history(root)]
+    count = int(_git(root, "rev-list", "--count", head) or 0)
+    if count < SPLIT_FROM or (os.cpu_count() or 1) < 2:
+        return [read_history(root)]
+    middle = _git(root, "rev-list", "-1", f"--skip={count // 2}", head)
+    with ThreadPoolExecutor(2) as pool:
+        older = pool.submit(read_history, root, rev=middle)
+        newer = pool.submit(read_history, root, since=middle)
+        return [older.result(), newer.result()]
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                          text=True).stdout.strip()
 
 
 def _load(path: Path) -> tuple[dict[str, list[Entry]], str] | None:
