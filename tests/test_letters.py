@@ -104,6 +104,25 @@ def test_qr_payload_is_the_exact_total_and_reference() -> None:
     assert letter.context["total"] == D("1350.00")
 
 
+def test_qr_code_comes_from_casebook_qr_encoded_once_per_action(monkeypatch) -> None:
+    from casebook import qr
+
+    encoded: list[str] = []
+    real_code, real_svg = qr.epc_code, qr.epc_svg
+
+    def counting_code(payload: str):
+        encoded.append(payload)
+        return real_code(payload)
+
+    monkeypatch.setattr(qr, "epc_code", counting_code)
+    monkeypatch.setattr(qr, "epc_svg", lambda code, **kw: real_svg(code, **kw).replace(
+        "<svg ", '<svg data-drawn-by="casebook.qr" ', 1))
+    files = render()  # an email: the SVG in the letter and the PNG in the .eml
+    assert "actions/2026-11-22-reminder.eml" in files
+    assert len(encoded) == 1 and encoded[0].startswith("BCD\n002")
+    assert 'data-drawn-by="casebook.qr"' in text(files, ".html")
+
+
 def test_generated_reference_when_the_oldest_open_invoice_has_none() -> None:
     case = make_case(payments=())
     invoices = tuple(dataclasses.replace(i, reference="") for i in case.invoices)
