@@ -19,6 +19,8 @@ where the spec is silent (docs/advance.md explains them to users):
 - The next stage never comes before the day after the latest deadline granted: a letter
   that says "pay within 10 days" is followed up when those days are over, not before. A
   phone call is contact rather than a new demand: it may fall within a deadline.
+- An email stage for a debtor without an email address is sent as a letter (and recorded
+  so): a missing address never blocks a case.
 - At most one action per case per day; an action already recorded for `today` means the
   case is done for the day (this is what makes `advance` idempotent).
 - Disputes exclude the disputed invoice from the statement; a case whose only open
@@ -416,8 +418,13 @@ class _Evaluation:
             and not _was_pre_due(self.policy, a)
             for a in episode
         )
+        # An email stage for a debtor without an email address goes by post: the case is
+        # never blocked, and the action records the channel really used.
+        channel = self._written_channel(stage.channel)
+        if channel != stage.channel:
+            why += f"; no email address, sent by {channel}"
         if needs_consumer_floor(self.case.kind, stage, written_before=written_before):
-            floor = consumer_deadline(today, stage.channel)
+            floor = consumer_deadline(today, channel)
             deadline = max(deadline, floor) if deadline else floor
         kind = ActionKind.HANDOVER if stage.channel == Channel.AGENCY else ActionKind.STAGE
         due = DueAction(
@@ -425,7 +432,7 @@ class _Evaluation:
             kind=kind,
             date=today,
             stage=stage,
-            channel=stage.channel,
+            channel=channel,
             template=stage.template or stage.id,
             deadline=deadline,
             invoices=tuple(b.number for b in self.collectable),

@@ -76,6 +76,22 @@ def test_one_commit_per_action_with_message_and_trailers(tmp_path):
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_an_email_stage_for_a_debtor_without_email_is_posted_not_blocked(tmp_path):
+    root = make(tmp_path, CASE_IDS[:2])
+    write(root, {"cases/klant-01/debtor.yaml": "name: Klant zonder e-mail\nkind: business\n"})
+    git(root, "commit", "-q", "-am", "no email")
+    report = advance(root, today=DAY)
+    assert report.ok and [t.action.case_id for t in report.taken] == CASE_IDS[:2]
+    message = git(root, "log", "-1", "--format=%B", "--", "cases/klant-01")
+    assert message.startswith("klant-01: reminder (letter)")
+    assert "Casebook-Channel: letter" in message and "Casebook-Stage: reminder" in message
+    record = yaml.safe_load((root / "cases/klant-01/actions/2026-02-09-reminder.yaml").read_text())
+    assert record["channel"] == "letter"
+    assert record["files"] == ["2026-02-09-reminder.html", "2026-02-09-reminder.md"]
+    assert git(root, "log", "-1", "--format=%B", "--", "cases/klant-02").startswith(
+        "klant-02: reminder (email)")
+
+
 def test_same_day_twice_leaves_the_repository_byte_identical(tmp_path):
     root = make(tmp_path, CASE_IDS[:3])
     assert len(advance(root, today=DAY).taken) == 3

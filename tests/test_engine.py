@@ -232,6 +232,13 @@ def test_thanks_goes_by_letter_to_a_debtor_without_email():
     assert engine.due_actions(book_with(case), date(2026, 3, 10))[0].channel == Channel.LETTER
 
 
+def test_an_email_stage_goes_by_letter_to_a_debtor_without_email():
+    due = engine.due_actions(book_with(acme(email="")), date(2026, 3, 8))[0]
+    assert (due.label, due.channel, due.stage.channel) == ("reminder", Channel.LETTER, Channel.EMAIL)
+    assert "no email address, sent by letter" in due.reason
+    assert engine.as_action(due).channel == "letter"
+
+
 def test_consumer_first_written_reminder_grants_the_legal_wait():
     consumer = acme(kind=Kind.CONSUMER)
     due = engine.due_actions(book_with(consumer), date(2026, 3, 8))[0]  # email on a Sunday
