@@ -9,10 +9,11 @@ interleaving.
 
 How a batch stays safe when it is killed at any moment (SIGKILL, power loss):
 
-1. Objects first. Blobs, trees and commits stream into one long-lived `git fast-import`;
-   at each flush a `checkpoint` writes them to a finished (fsynced) pack. Until then they
-   are invisible: a crash loses the pending commits and nothing else, and since their files
-   were not written yet either, a rerun simply takes those actions again.
+1. Objects first. Blobs, trees and commits are written into a pack of the batch's own
+   (`objects/pack/tmp_pack_casebook_*`), which each flush seals, indexes and fsyncs before
+   git can see it. Until then they are invisible: a crash loses the pending commits and
+   nothing else, and since their files were not written yet either, a rerun simply takes
+   those actions again (the next batch deletes the unfinished pack).
 2. A journal (`.git/casebook-batch.json`: branch, old tip, new tip, every path with its new
    blob) is written and fsynced before the branch moves.
 3. The branch moves with `update-ref <new> <old>`: if anyone else moved it meanwhile, git
@@ -41,10 +42,11 @@ import os
 import subprocess
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator, Mapping
+from typing import Iterator, Mapping
 
 import git
 
@@ -54,7 +56,6 @@ from .model import Operator
 
 LOCK_NAME = "casebook.lock"
 JOURNAL_NAME = "casebook-batch.json"
-BATCH_REF = "refs/casebook/batch"
 ZERO = "0" * 40
 FILE_MODE = "100644"
 INDEX_LOCK_RETRIES = 50
@@ -210,8 +211,8 @@ class Store:
                 stack.enter_context(self.lock())
             self.check_writable()
             recovered = self.recover()
-            with contextlib.suppress(git.GitCommandError):
-                self.repo.git.update_ref("-d", BATCH_REF)
+            for leftover in (self.git_dir / "objects" / "pack").glob("tmp_*_casebook_*"):
+                leftover.unlink()  # an unfinished pack of a batch that was killed
             batch = Batch(self, flush_every=flush_every)
             batch.recovered = recovered
             self._batch = batch
@@ -287,50 +288,42 @@ class Store:
 
 
 class PendingCommit:
-    """What `Batch.commit` returns: the commit's id, known once git has written it."""
+    """What `Batch.commit` returns: the new commit's id (`sha`, also `str(pending)`)."""
 
-    __slots__ = ("_batch", "mark", "_sha")
+    __slots__ = ("sha",)
 
-    def __init__(self, batch: "Batch", mark: int) -> None:
-        self._batch = batch
-        self.mark = mark
-        self._sha: str | None = None
-
-    @property
-    def sha(self) -> str:
-        """The commit id (asks fast-import, waiting for it, when not flushed yet)."""
-        if self._sha is None:
-            self._sha = self._batch._get_mark(self.mark)
-        return self._sha
+    def __init__(self, sha: str) -> None:
+        self.sha = sha
 
     def __str__(self) -> str:
         return self.sha
 
     def __repr__(self) -> str:
-        return f"PendingCommit({self._sha or ':' + str(self.mark)})"
+        return f"PendingCommit({self.sha})"
 
 
 class Batch:
-    """Commits streamed through one `git fast-import`; see the module docstring."""
+    """Commits written as git objects into a pack of our own; see the module docstring."""
 
     def __init__(self, store: Store, *, flush_every: int) -> None:
         self.store = store
         self.flush_every = max(1, flush_every)
         self.branch = store.branch()
         self.base = store.head()
+        """The branch's commit when the last flush moved it (or when the batch began)."""
         self.dirty = frozenset(store.dirty_paths())
         """Paths with uncommitted changes when the batch began: never committed nor overwritten."""
         self.recovered: list[str] = []
         """What `Store.recover` reported when the batch began."""
         self.flushed: list[str] = []
         """Ids of the commits that are part of the branch, in order."""
-        self._process: subprocess.Popen | None = None
-        self._stdin: IO[bytes] | None = None
-        self._mark = 0
-        self._pending: list[tuple[PendingCommit, dict[str, bytes | None]]] = []
-        self._first = True
+        self._tip = self.base
+        self._root = _Tree(self._read, _tree_of(store, self.base))
+        self._pack: _Pack | None = None
+        self._pending: list[tuple[str, dict[str, bytes | None]]] = []
         self._failed: str | None = None
         self._idents: dict[str, tuple[str, str]] = {}
+        self._reader: _CatFile | None = None
 
     # -- the caller's side ---------------------------------------------------------------
     def commit(
@@ -358,52 +351,35 @@ class Batch:
             checked[clean] = data
         if not checked:
             raise BookError("nothing to commit: no files given")
-        stdin = self._stream()
-        self._mark += 1
-        pending = PendingCommit(self, self._mark)
-        author_ident = self._ident("author", author, when)
-        committer_ident = self._ident("committer", author, when)
-        text = _clean_message(message).encode("utf-8")
-        out = [
-            f"commit {BATCH_REF}\nmark :{self._mark}\n".encode(),
-            b"author " + author_ident + b"\ncommitter " + committer_ident + b"\n",
-            b"data %d\n%s\n" % (len(text), text),
-        ]
-        if self._first and self.base:
-            out.append(f"from {self.base}\n".encode())
-        self._first = False
+        pack = self._pack or self._open_pack()
         for rel, data in checked.items():
+            parts = rel.encode("utf-8").split(b"/")
             if data is None:
-                out.append(b"D " + _fi_path(rel) + b"\n")
+                self._root.remove(parts)
             else:
-                out.append(b"M " + FILE_MODE.encode() + b" inline " + _fi_path(rel) + b"\n")
-                out.append(b"data %d\n" % len(data))
-                out.append(data)
-                out.append(b"\n")
-        out.append(b"\n")
-        try:
-            stdin.write(b"".join(out))
-        except BrokenPipeError:
-            self._fail("git fast-import stopped: " + self._stderr())
-        self._pending.append((pending, checked))
+                self._root.put(parts, _FILE, pack.add(_BLOB, data))
+        tree = self._root.write(pack)
+        lines = [b"tree " + tree.hex().encode()]
+        if self._tip:
+            lines.append(b"parent " + self._tip.encode())
+        lines.append(b"author " + self._ident("author", author, when))
+        lines.append(b"committer " + self._ident("committer", author, when))
+        body = b"\n".join(lines) + b"\n\n" + _clean_message(message).encode("utf-8")
+        self._tip = pack.add(_COMMIT, body).hex()
+        self._pending.append((self._tip, checked))
         if len(self._pending) >= self.flush_every:
             self.flush()
-        return pending
+        return PendingCommit(self._tip)
 
     def flush(self) -> None:
         """Make every commit so far part of the branch, its files in the working tree."""
         if self._failed or not self._pending:
             return
-        stdin = self._stream()
-        last = self._pending[-1][0]
-        try:
-            stdin.write(b"checkpoint\n")
-        except BrokenPipeError:
-            self._fail("git fast-import stopped: " + self._stderr())
-        tip = self._get_mark(last.mark)  # answered only once the checkpoint is done
-        shas = self.store.repo.git.rev_list("--first-parent", "-n", str(len(self._pending)), tip)
-        for (pending, _), sha in zip(self._pending, reversed(shas.split())):
-            pending._sha = sha
+        assert self._pack is not None and self._tip is not None
+        pack, self._pack = self._pack, None
+        pack.finish()  # durable and visible to git before anything points at it
+        self._root.forget_bases()
+        tip = self._tip
         final: dict[str, bytes | None] = {}
         for _, files in self._pending:
             final.update(files)
@@ -424,7 +400,7 @@ class Batch:
                 "run the command again"
             )
         self.base = tip
-        self.flushed += [p.sha for p, _ in self._pending]
+        self.flushed += [sha for sha, _ in self._pending]
         self._pending = []
         for rel, data in final.items():
             if data is None:
@@ -436,58 +412,23 @@ class Batch:
         journal.unlink()
 
     def close(self) -> None:
-        """Stop fast-import; commits not flushed are dropped (they never reached the branch)."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError):
-            process.stdin.close()  # type: ignore[union-attr]
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with contextlib.suppress(OSError):
-            process.stdout.close()  # type: ignore[union-attr]
-            process.stderr.close()  # type: ignore[union-attr]
-        with contextlib.suppress(git.GitCommandError):
-            self.store.repo.git.update_ref("-d", BATCH_REF)
+        """Drop what was not flushed (it never reached the branch)."""
+        if self._pack is not None:
+            self._pack.abandon()
+            self._pack = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
-    # -- fast-import ---------------------------------------------------------------------
-    def _stream(self) -> IO[bytes]:
-        if self._process is None:
-            handle = self.store.repo.git.execute(
-                ["git", "fast-import", "--quiet", "--force"],
-                as_process=True,
-                istream=subprocess.PIPE,
-            )
-            self._handle = handle  # GitPython ends the process when this handle goes away
-            self._process = handle.proc
-            self._stdin = self._process.stdin
-        assert self._stdin is not None
-        return self._stdin
+    # -- objects -------------------------------------------------------------------------
+    def _open_pack(self) -> "_Pack":
+        self._pack = _Pack(self.store.git_dir / "objects" / "pack")
+        return self._pack
 
-    def _get_mark(self, mark: int) -> str:
-        stdin = self._stream()
-        try:
-            stdin.write(f"get-mark :{mark}\n".encode())
-            stdin.flush()
-        except BrokenPipeError:
-            self._fail("git fast-import stopped: " + self._stderr())
-        assert self._process is not None and self._process.stdout is not None
-        answer = self._process.stdout.readline().decode().strip()
-        if len(answer) != 40:
-            self._fail("git fast-import stopped: " + self._stderr())
-        return answer
-
-    def _stderr(self) -> str:
-        process = self._process
-        if process is None or process.stderr is None:
-            return "no process"
-        with contextlib.suppress(OSError):
-            process.stdin.close()  # type: ignore[union-attr]
-        process.wait()
-        return process.stderr.read().decode("utf-8", "replace").strip()
+    def _read(self, sha: bytes) -> bytes:
+        if self._reader is None:
+            self._reader = _CatFile(self.store.repo)
+        return self._reader.read(sha.hex())
 
     def _fail(self, message: str) -> None:
         self._failed = message
@@ -513,6 +454,365 @@ class Batch:
         sign = "-" if minutes < 0 else "+"
         zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
         return f"{_ident_part(name)} <{_ident_part(email)}> {int(moment.timestamp())} {zone}".encode()
+
+
+# -- git objects, written by hand ----------------------------------------------------------
+#
+# `git fast-import` (and `git commit`) re-serialise every tree on the path of a change: in a
+# book of 10,000 cases the `cases/` tree is 300 kB, so each commit costs milliseconds of
+# formatting and delta search. Here that tree is kept serialised and patched in place (a
+# commit only changes the 20-byte id of one case's entry), and is stored in the pack as a
+# delta against its last full copy, a delta whose instructions are known without any
+# search. Small trees, blobs and commits are stored whole. The pack and its index follow
+# git's documented formats (pack v2, idx v2); `git fsck` checks them in the tests.
+
+_COMMIT, _TREE, _BLOB, _OFS_DELTA = 1, 2, 3, 6
+_TYPE_NAMES = {_COMMIT: b"commit", _TREE: b"tree", _BLOB: b"blob"}
+_FILE, _DIR = b"100644", b"40000"
+_DELTA_MIN = 4096  # trees below this size are stored whole
+_DELTA_MAX_PATCHES = 64  # then a new full copy, so deltas stay small
+
+
+class _Tree:
+    """A tree being edited: loaded lazily, serialised incrementally."""
+
+    __slots__ = ("_read", "sha", "entries", "children", "data", "offsets", "_layout_dirty",
+                 "_dirty", "_changed", "_touched", "base", "patched")
+
+    def __init__(self, read, sha: bytes | None) -> None:
+        self._read = read
+        self.sha = sha
+        self.entries: dict[bytes, list] | None = None  # name -> [mode, sha]
+        self.children: dict[bytes, _Tree] = {}
+        self.data = bytearray()
+        self.offsets: dict[bytes, int] = {}
+        self._layout_dirty = True
+        self._dirty = False
+        self._changed: set[bytes] = set()  # entries whose id changed since the last write
+        self._touched: set[bytes] = set()  # children changed since the last write
+        self.base: tuple[int, bytes] | None = None  # (pack offset, content) of the last full copy
+        self.patched: set[int] = set()
+
+    def _load(self) -> dict[bytes, list]:
+        if self.entries is None:
+            self.entries = {}
+            if self.sha is not None:
+                data = self._read(self.sha)
+                i = 0
+                while i < len(data):
+                    space = data.index(b" ", i)
+                    nul = data.index(b"\x00", space)
+                    self.entries[data[space + 1 : nul]] = [data[i:space], data[nul + 1 : nul + 21]]
+                    i = nul + 21
+        return self.entries
+
+    def _child(self, name: bytes, create: bool) -> "_Tree | None":
+        child = self.children.get(name)
+        if child is not None:
+            return child
+        entry = self._load().get(name)
+        if entry is not None and entry[0] == _DIR:
+            child = _Tree(self._read, entry[1])
+        elif create:
+            child = _Tree(self._read, None)
+            if entry is not None:  # a file where a folder must go
+                del self.entries[name]  # type: ignore[union-attr]
+            self._layout_dirty = True
+        else:
+            return None
+        self.children[name] = child
+        return child
+
+    def put(self, parts: list[bytes], mode: bytes, sha: bytes) -> None:
+        self._dirty = True
+        entries = self._load()
+        if len(parts) == 1:
+            name = parts[0]
+            if name in self.children:  # a folder where a file must go
+                del self.children[name]
+            old = entries.get(name)
+            if old is None or old[0] != mode:
+                self._layout_dirty = True
+            entries[name] = [mode, sha]
+            self._changed.add(name)
+            return
+        child = self._child(parts[0], create=True)
+        assert child is not None
+        child.put(parts[1:], mode, sha)
+        self._touched.add(parts[0])
+
+    def remove(self, parts: list[bytes]) -> None:
+        entries = self._load()
+        if len(parts) == 1:
+            if parts[0] in entries and entries[parts[0]][0] != _DIR:
+                del entries[parts[0]]
+                self._dirty = self._layout_dirty = True
+            return
+        child = self._child(parts[0], create=False)
+        if child is not None:
+            child.remove(parts[1:])
+            if child._dirty:
+                self._dirty = True
+                self._touched.add(parts[0])
+
+    def write(self, pack: "_Pack") -> bytes:
+        """Write this tree (and its changed subtrees) to `pack`; returns its id."""
+        if not self._dirty:
+            assert self.sha is not None or not self._load()
+            return self.sha or pack.add(_TREE, b"")
+        entries = self._load()
+        for name in self._touched:
+            child = self.children.get(name)
+            if child is not None and child._dirty:
+                sha = child.write(pack)
+                if child.entries == {} and not child.children:
+                    entries.pop(name, None)  # git keeps no empty folder
+                    del self.children[name]
+                    self._layout_dirty = True
+                    continue
+                if name not in entries:
+                    self._layout_dirty = True
+                entries[name] = [_DIR, sha]
+                self._changed.add(name)
+        self._touched = set()
+        if self._layout_dirty:
+            self._layout()
+        else:
+            for name in self._changed:
+                at = self.offsets[name]
+                sha = entries[name][1]
+                if self.data[at : at + 20] != sha:
+                    self.data[at : at + 20] = sha
+                    self.patched.add(at)
+        self._changed = set()
+        self.sha = pack.add_tree(self)
+        self._dirty = False
+        return self.sha
+
+    def _layout(self) -> None:
+        entries = self._load()
+        order = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == _DIR else n)
+        data = bytearray()
+        offsets = {}
+        for name in order:
+            mode, sha = entries[name]
+            data += mode + b" " + name + b"\x00"
+            offsets[name] = len(data)
+            data += sha
+        self.data, self.offsets = data, offsets
+        self._layout_dirty = False
+        self.base = None
+        self.patched = set()
+
+    def forget_bases(self) -> None:
+        """The pack holding the delta bases is finished: the next copies start anew."""
+        self.base = None
+        self.patched = set()
+        for child in self.children.values():
+            child.forget_bases()
+
+
+class _CatFile:
+    """One `git cat-file --batch` for all the trees a batch reads (GitPython's persistent
+    reader costs more per object than the reading itself)."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self._handle = repo.git.execute(
+            ["git", "cat-file", "--batch"], as_process=True, istream=subprocess.PIPE
+        )
+        self._process = self._handle.proc
+
+    def read(self, sha: str) -> bytes:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        stdin.write(sha.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3:
+            raise BookError(f"git cannot read object {sha}: {b' '.join(header).decode()}")
+        data = stdout.read(int(header[2]))
+        stdout.read(1)
+        return data
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        self._process.wait()
+
+
+class _Pack:
+    """A pack file being written (`objects/pack/tmp_pack_casebook_*` until `finish`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        fd, name = tempfile.mkstemp(dir=folder, prefix="tmp_pack_casebook_")
+        self.path = Path(name)
+        self.file = os.fdopen(fd, "w+b")
+        self.file.write(b"PACK\x00\x00\x00\x02\x00\x00\x00\x00")  # count set at the end
+        self.offset = 12
+        self.index: dict[bytes, tuple[int, int]] = {}  # sha -> (offset, crc32)
+
+    def add(self, kind: int, data: bytes | bytearray) -> bytes:
+        sha = hashlib.sha1(b"%s %d\x00" % (_TYPE_NAMES[kind], len(data)) + data).digest()
+        if sha not in self.index:
+            self._write(sha, _object_header(kind, len(data)) + zlib.compress(data, 1))
+        return sha
+
+    def add_tree(self, tree: _Tree) -> bytes:
+        data = tree.data
+        sha = hashlib.sha1(b"tree %d\x00" % len(data) + data).digest()
+        if sha in self.index:
+            return sha
+        base = tree.base
+        if (
+            base is not None
+            and len(data) >= _DELTA_MIN
+            and len(base[1]) == len(data)
+            and len(tree.patched) <= _DELTA_MAX_PATCHES
+        ):
+            delta = _delta(len(base[1]), data, sorted(tree.patched))
+            header = _object_header(_OFS_DELTA, len(delta)) + _ofs(self.offset - base[0])
+            self._write(sha, header + zlib.compress(delta, 1))
+        else:
+            offset = self.offset
+            self._write(sha, _object_header(_TREE, len(data)) + zlib.compress(data, 1))
+            if len(data) >= _DELTA_MIN:
+                tree.base = (offset, bytes(data))
+                tree.patched = set()
+        return sha
+
+    def _write(self, sha: bytes, entry: bytes) -> None:
+        self.file.write(entry)
+        self.index[sha] = (self.offset, zlib.crc32(entry))
+        self.offset += len(entry)
+
+    def finish(self) -> None:
+        """Seal the pack, write its index, fsync both, and move them where git looks."""
+        count = len(self.index)
+        if count >= 2**32 or self.offset >= 2**31:
+            raise BookError("a batch pack grew too large; flush more often")
+        self.file.seek(8)
+        self.file.write(count.to_bytes(4, "big"))
+        self.file.flush()
+        self.file.seek(0)
+        digest = hashlib.sha1()
+        for chunk in iter(lambda: self.file.read(1 << 20), b""):
+            digest.update(chunk)
+        checksum = digest.digest()
+        self.file.seek(0, os.SEEK_END)
+        self.file.write(checksum)
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        names = sorted(self.index)
+        fanout = [0] * 256
+        for sha in names:
+            fanout[sha[0]] += 1
+        total = 0
+        table = bytearray(b"\xfftOc\x00\x00\x00\x02")
+        for n in fanout:
+            total += n
+            table += total.to_bytes(4, "big")
+        for sha in names:
+            table += sha
+        for sha in names:
+            table += self.index[sha][1].to_bytes(4, "big")
+        for sha in names:
+            table += self.index[sha][0].to_bytes(4, "big")
+        table += checksum
+        table += hashlib.sha1(table).digest()
+        stem = self.folder / f"pack-{checksum.hex()}"
+        os.chmod(self.path, 0o444)
+        os.replace(self.path, stem.with_suffix(".pack"))
+        fd, name = tempfile.mkstemp(dir=self.folder, prefix="tmp_idx_casebook_")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(table)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(name, 0o444)
+        os.replace(name, stem.with_suffix(".idx"))  # git uses a pack once its .idx exists
+        _fsync_folder(self.folder)
+
+    def abandon(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _object_header(kind: int, size: int) -> bytes:
+    out = bytearray([(kind << 4) | (size & 0x0F)])
+    size >>= 4
+    while size:
+        out[-1] |= 0x80
+        out.append(size & 0x7F)
+        size >>= 7
+    return bytes(out)
+
+
+def _ofs(distance: int) -> bytes:
+    """An OFS_DELTA base distance in git's offset encoding."""
+    out = [distance & 0x7F]
+    distance >>= 7
+    while distance:
+        distance -= 1
+        out.append(0x80 | (distance & 0x7F))
+        distance >>= 7
+    return bytes(reversed(out))
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _copy(out: bytearray, offset: int, size: int) -> None:
+    while size:
+        step = min(size, 0xFFFFFF)
+        command = 0x80
+        args = bytearray()
+        for i in range(4):
+            byte = (offset >> (8 * i)) & 0xFF
+            if byte:
+                command |= 1 << i
+                args.append(byte)
+        for i in range(3):
+            byte = (step >> (8 * i)) & 0xFF
+            if byte:
+                command |= 0x10 << i
+                args.append(byte)
+        out.append(command)
+        out += args
+        offset += step
+        size -= step
+
+
+def _delta(base_size: int, target: bytearray, patched: list[int]) -> bytes:
+    """A delta turning the base into `target`, which differs from it in 20-byte ids at
+    `patched` offsets only (sorted)."""
+    out = bytearray(_varint(base_size) + _varint(len(target)))
+    position = 0
+    for at in patched:
+        if at > position:
+            _copy(out, position, at - position)
+        out.append(20)
+        out += target[at : at + 20]
+        position = at + 20
+    if position < len(target):
+        _copy(out, position, len(target) - position)
+    return bytes(out)
+
+
+def _tree_of(store: Store, commit: str | None) -> bytes | None:
+    if commit is None:
+        return None
+    return bytes.fromhex(store.repo.git.rev_parse(f"{commit}^{{tree}}"))
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -606,9 +906,15 @@ def _blob_data(store: Store, sha: str) -> bytes:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write-then-rename, without fsync: the journal and `recover` make the tree durable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write-then-rename, without fsync: the journal, `recover` and one `sync` per flush
+    make the tree durable. The file gets the usual permissions (umask), like git's."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -631,6 +937,14 @@ def _remove(root: Path, rel: str) -> None:
         except OSError:
             break
         folder = folder.parent
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove_temporaries(path: Path) -> None:

@@ -279,3 +279,43 @@ def test_the_lock_is_taken_when_the_caller_does_not_hold_it(book: Path) -> None:
     with other.lock(wait=False):
         pass
     assert os.path.exists(book / ".git" / "casebook.lock")
+
+
+def test_a_big_tree_is_written_as_deltas_that_git_reads_back(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    cases = [f"case-{n:04d}-with-a-long-enough-name" for n in range(300)]
+    for case in cases:
+        (root / "cases" / case).mkdir(parents=True)
+        (root / "cases" / case / "debtor.yaml").write_text(f"name: {case}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    twin = tmp_path / "twin"
+    git(tmp_path, "clone", "-q", str(root), str(twin))
+    changes = []
+    for n in range(320):  # more changes than one delta base takes
+        case = cases[(n * 7) % 250]
+        files: dict[str, bytes | None] = {f"cases/{case}/actions/a{n}.yaml": f"n: {n}\n".encode()}
+        if n >= 305 and n % 2:
+            files[f"cases/{cases[250 + (n - 305) // 2]}/debtor.yaml"] = None  # its folder goes
+        if n == 302:
+            files["cases/new-case/debtor.yaml"] = b"name: new\n"  # the big tree's layout changes
+        changes.append(files)
+    with Store(root).batch(flush_every=300) as b:  # 300 > the patches one delta base takes
+        for n, files in enumerate(changes):
+            b.commit(files, f"change {n}", author=OP, when=WHEN)
+    assert len(list((root / ".git/objects/pack").glob("pack-*.pack"))) == 2
+    subprocess.run(["git", "fsck", "--full", "--strict", "--no-dangling"], cwd=root, check=True,
+                   capture_output=True)
+    assert status(root) == ""
+    plain = Store(twin)
+    with plain.lock():
+        for n, files in enumerate(changes[:60]):
+            plain.commit(files, f"change {n}", author=OP, when=WHEN)
+    assert git(twin, "rev-parse", "HEAD") == git(root, "rev-parse", "HEAD~260")
+    assert git(root, "rev-parse", "HEAD:cases/new-case/debtor.yaml")
+    for case in cases[250:258]:  # folders left empty are gone from tree and disk, as with git rm
+        assert not (root / f"cases/{case}").exists()
+        assert git(root, "ls-tree", "--name-only", "HEAD", f"cases/{case}") == ""
+    assert (root / f"cases/{cases[258]}/debtor.yaml").exists()
