@@ -35,9 +35,10 @@ where the spec is silent (docs/advance.md explains them to users):
   date (not only a pre-due note, not a handover to the agency), the thank-you is due once;
   then the case is closed until a new invoice falls due.
 - A handover stage (channel `agency`) ends casebook's part: the case stays with the agency.
-- Consumers: the first written reminder after the due date grants at least the legal waiting
-  period (`policy.consumer_deadline`), and since later stages wait for that deadline, no
-  charging stage comes before it. What may be charged is the money engine's call.
+- Consumers: every written demand after the due date grants at least the legal period
+  (`policy.granted_deadline`: Book XIX's waiting period, the 14-dagenbrief's 14 days from
+  receipt), and since later stages wait for that deadline, no charging stage comes before
+  it. Letters state the same deadline. What may be charged is the money engine's call.
 """
 
 from __future__ import annotations
@@ -49,15 +50,8 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from .balance import InvoiceBalance, allocate
-from .model import Action, ActionKind, Book, Case, Channel, Note, Policy, Stage
-from .policy import (
-    WRITTEN_CHANNELS,
-    consumer_deadline,
-    is_pre_due,
-    needs_consumer_floor,
-    nominal_offsets,
-    window_lead,
-)
+from .model import Action, ActionKind, Book, Case, Channel, Kind, Note, Policy, Stage
+from .policy import granted_deadline, is_pre_due, nominal_offsets, window_lead
 
 ZERO = Decimal("0")
 DAY = timedelta(days=1)
@@ -168,7 +162,7 @@ def case_state(book: Book, case: Case, today: date) -> CaseState:
     if policy is None:
         wanted = case.policy or case.segment or book.settings.default_policy
         return CaseState(case.id, "", Status.OPEN, waiting=f"no policy {wanted!r} in the book")
-    return _Evaluation(case, policy, today).state()
+    return _Evaluation(case, policy, today, book.settings.jurisdiction).state()
 
 
 def schedule(book: Book, case: Case, today: date, until: date) -> list[DueAction]:
@@ -189,7 +183,7 @@ def schedule(book: Book, case: Case, today: date, until: date) -> list[DueAction
     timeline: list[DueAction] = []
     day = today
     while day <= until:
-        state = _Evaluation(simulated, policy, day).state()
+        state = _Evaluation(simulated, policy, day, book.settings.jurisdiction).state()
         if state.due is not None:
             timeline.append(state.due)
             simulated = replace(simulated, actions=(*simulated.actions, as_action(state.due)))
@@ -226,6 +220,8 @@ class _Evaluation:
     case: Case
     policy: Policy
     today: date
+    jurisdiction: str = "BE"
+    """The book's: whose consumer law and working days apply."""
     paused_by: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -270,6 +266,16 @@ class _Evaluation:
             disputed=disputed_open,
             balance=sum((b.open for b in self.collectable), ZERO),
             **values,  # type: ignore[arg-type]
+        )
+
+    def _deadline(
+        self, deadline: date | None, *, channel: Channel, kind: ActionKind, stage: Stage | None
+    ) -> date | None:
+        """The deadline the action grants: the policy's, or the consumer's legal minimum
+        (`policy.granted_deadline`, which letters ask too)."""
+        return granted_deadline(
+            deadline=deadline, sent=self.today, channel=channel, kind=kind, stage=stage,
+            consumer=self.case.kind == Kind.CONSUMER, jurisdiction=self.jurisdiction,
         )
 
     def _written_channel(self, preferred: Channel) -> Channel:
@@ -411,22 +417,16 @@ class _Evaluation:
             )
         if self.acted_today:
             return self._base(Status.OPEN, tasks=tasks, next_action=next_action, **last)
-        deadline = today + timedelta(days=stage.deadline_days) if stage.deadline_days else None
-        written_before = any(
-            a.kind == ActionKind.STAGE
-            and a.channel in WRITTEN_CHANNELS
-            and not _was_pre_due(self.policy, a)
-            for a in episode
-        )
         # An email stage for a debtor without an email address goes by post: the case is
         # never blocked, and the action records the channel really used.
         channel = self._written_channel(stage.channel)
         if channel != stage.channel:
             why += f"; no email address, sent by {channel}"
-        if needs_consumer_floor(self.case.kind, stage, written_before=written_before):
-            floor = consumer_deadline(today, channel)
-            deadline = max(deadline, floor) if deadline else floor
         kind = ActionKind.HANDOVER if stage.channel == Channel.AGENCY else ActionKind.STAGE
+        deadline = self._deadline(
+            today + timedelta(days=stage.deadline_days) if stage.deadline_days else None,
+            channel=channel, kind=kind, stage=stage,
+        )
         due = DueAction(
             case_id=self.case.id,
             kind=kind,
@@ -488,7 +488,10 @@ class _Evaluation:
             stage=None,
             channel=channel,
             template="plan-breach",
-            deadline=self.today + timedelta(days=PLAN_BREACH_DEADLINE_DAYS),
+            deadline=self._deadline(
+                self.today + timedelta(days=PLAN_BREACH_DEADLINE_DAYS),
+                channel=channel, kind=ActionKind.PLAN_BREACH, stage=None,
+            ),
             invoices=tuple(b.number for b in self.collectable),
             reason=(
                 f"payment plan broken: installment of {amount} due {due.isoformat()} not paid "

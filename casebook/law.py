@@ -137,27 +137,50 @@ def first_reminder(actions: Sequence[Action], balance: InvoiceBalance) -> Action
     )
 
 
-def be_consumer_charge_from(reminder: Action, options: LawOptions) -> date:
-    """Book XIX: the first day anything may be charged after the (free) first reminder.
+def be_waiting_end(sent: date, channel: str, options: LawOptions) -> date:
+    """Book XIX: the last day of the waiting period of a reminder sent on `sent`.
 
-    The waiting period starts on the 3rd working day after a paper reminder is sent, or the
-    day after an electronic one; that start day is day 1 of the 14; charging starts the day
-    after day 14.
+    The period starts on the 3rd working day after a paper reminder is sent, or the day
+    after an electronic one; that start day is day 1 of the 14.
     """
-    if str(reminder.channel) in PAPER:
-        start = add_working_days(reminder.date, options.be_paper_start_working_day, "BE")
+    if str(channel) in PAPER:
+        start = add_working_days(sent, options.be_paper_start_working_day, "BE")
     else:
-        start = reminder.date + timedelta(options.be_email_start_days)
-    return start + timedelta(options.be_waiting_days)
+        start = sent + timedelta(options.be_email_start_days)
+    return start + timedelta(options.be_waiting_days - 1)
+
+
+def be_consumer_charge_from(reminder: Action, options: LawOptions) -> date:
+    """Book XIX: the first day anything may be charged after the (free) first reminder:
+    the day after its waiting period."""
+    return be_waiting_end(reminder.date, reminder.channel, options) + timedelta(1)
+
+
+def nl_notice_end_on(sent: date, channel: str, options: LawOptions) -> date:
+    """BW 6:96 lid 6: the last day of the 14 days that start the day after receipt of a
+    reminder sent on `sent`."""
+    if str(channel) in PAPER:
+        received = add_working_days(sent, options.nl_receipt_paper_working_days, "NL")
+    else:
+        received = sent + timedelta(options.nl_receipt_email_days)
+    return received + timedelta(options.nl_notice_days)
 
 
 def nl_notice_end(reminder: Action, options: LawOptions) -> date:
-    """BW 6:96 lid 6: the last day of the 14 days that start the day after receipt."""
-    if str(reminder.channel) in PAPER:
-        received = add_working_days(reminder.date, options.nl_receipt_paper_working_days, "NL")
-    else:
-        received = reminder.date + timedelta(options.nl_receipt_email_days)
-    return received + timedelta(options.nl_notice_days)
+    """`nl_notice_end_on` for a recorded reminder."""
+    return nl_notice_end_on(reminder.date, reminder.channel, options)
+
+
+def consumer_period_end(sent: date, channel: str, jurisdiction: str,
+                        options: LawOptions | None = None) -> date:
+    """The last day of the period a written demand to a consumer must leave free of costs:
+    the Book XIX waiting period (BE) or the 14 days of the 14-dagenbrief (NL). The engine
+    records it as the deadline's floor, letters print it, and the money engine counts from
+    it: one computation for all three."""
+    options = options or LawOptions()
+    if jurisdiction == "NL":
+        return nl_notice_end_on(sent, channel, options)
+    return be_waiting_end(sent, channel, options)
 
 
 def stage_fee(ctx: Context, action: Action) -> Decimal:

@@ -33,7 +33,7 @@ from .dump import cents
 from .errors import BookError
 from .model import Book, Case, Channel, Charge, Kind, Stage
 from .resources import shipped
-from .workdays import add_working_days
+from .policy import granted_deadline
 
 ZERO = Decimal("0")
 ASSETS = Path(__file__).resolve().parent / "letter_assets"
@@ -422,7 +422,7 @@ def letter_context(
         "stage": {"id": stage.id if stage else "", "charges": charges},
         "reason": getattr(action, "reason", "") or "",
         "letter_date": action.date,
-        "deadline": shown_deadline(book, case, action) if asks_payment else action.deadline,
+        "deadline": shown_deadline(book, case, action),
         "case_id": case.id,
         "creditor": {
             "name": creditor.name,
@@ -476,23 +476,16 @@ def letter_context(
 
 
 def shown_deadline(book: Book, case: Case, action: ActionLike) -> date | None:
-    """The payment deadline a letter states.
-
-    A Belgian consumer must get at least 14 calendar days before anything may be charged,
-    starting the day after an email is sent, or on the third working day after a paper
-    letter is sent (Book XIX CEL, DOMAIN.md section 2). A shorter deadline from the policy
-    is lengthened in the letter, never shortened.
-    """
-    deadline = action.deadline
-    if case.kind != Kind.CONSUMER or book.settings.jurisdiction != "BE":
-        return deadline
-    channel = str(getattr(action.channel, "value", action.channel))
-    if channel in (Channel.LETTER.value, Channel.REGISTERED.value):
-        start = add_working_days(action.date, 3, "BE")
-    else:
-        start = action.date + timedelta(days=1)
-    earliest = start + timedelta(days=13)
-    return max(deadline, earliest) if deadline else earliest
+    """The payment deadline a letter states: the one the engine records for the action,
+    computed by the same function (`policy.granted_deadline`). A consumer's written demand
+    gets at least the legal period (Book XIX's waiting period, the 14-dagenbrief's 14 days
+    after receipt), so a shorter deadline is lengthened, never shortened; for an action the
+    engine decided the value is unchanged."""
+    return granted_deadline(
+        deadline=action.deadline, sent=action.date, channel=action.channel, kind=action.kind,
+        stage=action.stage, consumer=case.kind == Kind.CONSUMER,
+        jurisdiction=book.settings.jurisdiction,
+    )
 
 
 def announced_costs(statement: Statement) -> Decimal | None:

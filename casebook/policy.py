@@ -8,17 +8,13 @@ given before anything may be charged. Pure functions only.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from .model import Channel, Kind, Policy, Stage
+from .law import consumer_period_end
+from .model import ActionKind, Channel, Policy, Stage
 
 #: Channels that put a reminder on a durable medium (the law's "written reminder").
 WRITTEN_CHANNELS = frozenset({Channel.EMAIL, Channel.LETTER, Channel.REGISTERED})
-#: Channels that travel by post: the consumer's waiting period starts later.
-PAPER_CHANNELS = frozenset({Channel.LETTER, Channel.REGISTERED})
-#: Days a consumer must be given after the first written reminder (BE: CEL XIX.2, NL: 6:96
-#: lid 6 BW "14-dagenbrief").
-CONSUMER_WAIT_DAYS = 14
 
 
 def is_pre_due(stage: Stage) -> bool:
@@ -49,33 +45,46 @@ def window_lead(policy: Policy) -> int:
     return 0
 
 
-def third_working_day(sent: date) -> date:
-    """The third working day (Monday to Friday) after `sent`; public holidays are ignored."""
-    day, counted = sent, 0
-    while counted < 3:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
-    return day
+def consumer_deadline(sent: date, channel: Channel | str, jurisdiction: str = "BE") -> date:
+    """The last day of the period a written demand to a consumer must grant: Book XIX's
+    waiting period (BE: 14 days from the third working day after a letter is posted, or
+    from the day after an email) or the 14-dagenbrief's (NL: 14 days from the day after
+    receipt). It is the money engine's own count (`law.consumer_period_end`), so a recorded
+    deadline is never shorter than what makes the costs count."""
+    return consumer_period_end(sent, str(getattr(channel, "value", channel)), jurisdiction)
 
 
-def consumer_deadline(sent: date, channel: Channel) -> date:
-    """The last day of the waiting period a consumer's first written reminder must grant.
+def is_written_demand(kind: ActionKind | str, stage: Stage | None, channel: Channel | str) -> bool:
+    """A demand for payment on a durable medium after the due date: a stage (not a pre-due
+    note) or a plan-breach letter, by email, letter or registered letter."""
+    kind = str(getattr(kind, "value", kind))
+    if kind == ActionKind.STAGE.value:
+        if stage is not None and is_pre_due(stage):
+            return False
+    elif kind != ActionKind.PLAN_BREACH.value:
+        return False
+    return str(getattr(channel, "value", channel)) in {c.value for c in WRITTEN_CHANNELS}
 
-    Belgium (CEL book XIX): at least 14 days, starting the day after an email, or the third
-    working day after a letter is posted. The Netherlands (14-dagenbrief): 14 days from the
-    day after receipt; we assume a letter is received by the third working day, so the
-    Belgian count is used for both (it is never shorter).
+
+def granted_deadline(
+    *,
+    deadline: date | None,
+    sent: date,
+    channel: Channel | str,
+    kind: ActionKind | str,
+    stage: Stage | None,
+    consumer: bool,
+    jurisdiction: str,
+) -> date | None:
+    """The payment deadline an action grants: the one recorded in `actions/<stem>.yaml`
+    and the one its letter states (the engine and `letters` both ask this function).
+
+    Every written demand to a consumer grants at least the legal period
+    (`consumer_deadline`), whatever the policy's `deadline_days`: the letters tell every
+    consumer they have 14 days, and in the Netherlands each of them must be a valid
+    14-dagenbrief for the collection costs to count. A longer deadline stays.
     """
-    start = third_working_day(sent) if channel in PAPER_CHANNELS else sent + timedelta(days=1)
-    return start + timedelta(days=CONSUMER_WAIT_DAYS - 1)
-
-
-def needs_consumer_floor(kind: Kind, stage: Stage, *, written_before: bool) -> bool:
-    """Whether this stage is a consumer's first written reminder after the due date."""
-    return (
-        kind == Kind.CONSUMER
-        and not written_before
-        and not is_pre_due(stage)
-        and stage.channel in WRITTEN_CHANNELS
-    )
+    if consumer and is_written_demand(kind, stage, channel):
+        floor = consumer_deadline(sent, channel, jurisdiction)
+        return max(deadline, floor) if deadline else floor
+    return deadline

@@ -27,7 +27,7 @@ from casebook.model import (
     Settings,
     Stage,
 )
-from casebook.policy import consumer_deadline, third_working_day
+from casebook.policy import consumer_deadline
 
 POLICY = Policy(
     name="test",
@@ -247,9 +247,77 @@ def test_consumer_first_written_reminder_grants_the_legal_wait():
 
 
 def test_consumer_paper_wait_starts_on_the_third_working_day():
-    assert third_working_day(date(2026, 3, 6)) == date(2026, 3, 11)  # Friday -> Wednesday
+    # Friday 6 March: Mon 9, Tue 10, Wed 11 -> day 1 of 14 is Wednesday 11 March.
     assert consumer_deadline(date(2026, 3, 6), Channel.LETTER) == date(2026, 3, 24)
     assert consumer_deadline(date(2026, 3, 6), Channel.EMAIL) == date(2026, 3, 20)
+    # Monday 9 Nov 2026: Tue 10, (Wed 11 is Armistice Day), Thu 12, Fri 13 -> 26 Nov.
+    assert consumer_deadline(date(2026, 11, 9), "registered") == date(2026, 11, 26)
+    # 14-dagenbrief: received the day after an email, two Dutch working days after a letter;
+    # the 14 days run from the day after receipt.
+    assert consumer_deadline(date(2026, 3, 6), Channel.EMAIL, "NL") == date(2026, 3, 21)
+    assert consumer_deadline(date(2026, 3, 6), Channel.LETTER, "NL") == date(2026, 3, 24)
+
+
+def _nl(case: Case, policy: Policy = POLICY) -> Book:
+    return replace(book_with(case, policy), settings=Settings(
+        Creditor("Us"), default_policy=policy.name, jurisdiction="NL"))
+
+
+def test_every_written_demand_to_a_dutch_consumer_is_a_valid_14_dagenbrief():
+    from casebook.claim import claim_for
+    from casebook.model import Charge
+
+    consumer = acme(kind=Kind.CONSUMER)
+    taken = []
+    for day in (date(2026, 3, d) for d in range(1, 32)):
+        for due in engine.due_actions(_nl(consumer), day):
+            consumer = replace(consumer, actions=(*consumer.actions, engine.as_action(due)))
+            taken.append(due)
+    reminder, call, second = taken[:3]
+    assert (reminder.label, reminder.deadline) == ("reminder", date(2026, 3, 23))  # 03-08 + 1 + 14
+    assert call.label == "call" and call.deadline is None
+    # The second reminder (a letter) waits for that deadline and grants its own 14 days from
+    # receipt: 03-24 + 2 working days = 03-26, + 14 = 04-09 (the policy says 10 days).
+    assert (second.label, second.date, second.deadline) == (
+        "second-reminder", date(2026, 3, 24), date(2026, 4, 9))
+    # The money engine counts each as a 14-dagenbrief: costs from the day after the deadline.
+    before = claim_for(_nl(consumer), consumer, reminder.deadline, charges=frozenset({Charge.COSTS}))
+    after = claim_for(_nl(consumer), consumer, reminder.deadline + timedelta(days=1),
+                      charges=frozenset({Charge.COSTS}))
+    assert before.costs == 0 and after.costs == D("150.00")  # WIK: 15 % of 1 000.00
+    assert not [w for w in after.warnings if "14-dagenbrief" in w]
+
+
+def test_a_belgian_consumer_letter_states_the_recorded_deadline(tmp_path):
+    from casebook.letters import render_letter
+
+    consumer = acme(kind=Kind.CONSUMER, email="")
+    book = book_with(consumer)
+    due = engine.due_actions(book, date(2026, 3, 8))[0]  # a letter on Sunday 8 March
+    # Mon 9, Tue 10, Wed 11 -> day 1 is 11 March, day 14 is 24 March (policy: 10 days).
+    assert (due.channel, due.deadline) == (Channel.LETTER, date(2026, 3, 24))
+    letter = render_letter(book, consumer, due, book_root=tmp_path)
+    assert letter.context["deadline"] == due.deadline
+
+
+def test_which_actions_get_the_consumers_legal_period():
+    from casebook.policy import granted_deadline
+
+    sent, ten = date(2026, 3, 9), date(2026, 3, 19)
+    pre_due, reminder = POLICY.stages[0], POLICY.stages[1]
+
+    def granted(kind, stage, channel, consumer=True):
+        return granted_deadline(deadline=ten, sent=sent, channel=channel, kind=kind, stage=stage,
+                                consumer=consumer, jurisdiction="BE")
+
+    assert granted(ActionKind.STAGE, reminder, "email") == date(2026, 3, 23)
+    assert granted(ActionKind.PLAN_BREACH, None, "letter") == date(2026, 3, 25)
+    assert granted(ActionKind.STAGE, reminder, "email", consumer=False) == ten
+    assert granted(ActionKind.STAGE, pre_due, "email") == ten  # a courtesy note, not a demand
+    assert granted(ActionKind.STAGE, POLICY.stages[2], "phone") == ten
+    assert granted(ActionKind.THANKS, None, "email") == ten
+    assert granted_deadline(deadline=date(2026, 4, 30), sent=sent, channel="email", kind="stage",
+                            stage=reminder, consumer=True, jurisdiction="NL") == date(2026, 4, 30)
 
 
 def test_case_states():

@@ -129,7 +129,7 @@ EXPECTED = {
         cron-down:      01-27 pre-due email | 02-08 reminder email | 03-22 call phone
                       | 03-25 second-reminder letter | 04-05 formal-notice registered | 04-21 agency agency
         consumer:       01-27 pre-due email | 02-08 reminder email | 02-19 call phone
-                      | 02-23 second-reminder letter | 03-06 formal-notice registered | 03-22 agency agency
+                      | 02-23 second-reminder letter | 03-12 formal-notice registered | 03-31 agency agency
         new-invoice:    01-27 pre-due email | 02-08 reminder email | 02-11 thanks email
                       | 06-26 pre-due email | 07-08 reminder email | 07-19 call phone
                       | 07-22 second-reminder letter | 08-02 formal-notice registered | 08-18 agency agency
@@ -153,7 +153,7 @@ EXPECTED = {
         cron-down:      03-22 reminder email | 04-06 second-reminder email | 04-17 call phone
                       | 04-24 formal-notice registered | 05-10 agency agency
         consumer:       02-11 reminder email | 02-26 second-reminder email | 03-09 call phone
-                      | 03-16 formal-notice registered | 04-01 agency agency
+                      | 03-16 formal-notice registered | 04-02 agency agency
         new-invoice:    02-11 reminder email | 02-14 thanks email | 07-11 reminder email
                       | 07-26 second-reminder email | 08-06 call phone | 08-13 formal-notice registered
                       | 08-29 agency agency
@@ -178,7 +178,7 @@ EXPECTED = {
         cron-down:      01-25 pre-due email | 02-02 reminder email | 03-22 call phone
                       | 03-23 second-reminder letter | 03-31 formal-notice registered | 04-11 agency agency
         consumer:       01-25 pre-due email | 02-02 reminder email | 02-10 call phone
-                      | 02-17 second-reminder letter | 02-25 formal-notice registered | 03-08 agency agency
+                      | 02-17 second-reminder letter | 03-06 formal-notice registered | 03-25 agency agency
         new-invoice:    01-25 pre-due email | 02-02 reminder email | 02-05 thanks email
                       | 06-24 pre-due email | 07-02 reminder email | 07-10 call phone
                       | 07-11 second-reminder letter | 07-19 formal-notice registered | 07-30 agency agency
@@ -203,7 +203,7 @@ EXPECTED = {
         cron-down:      01-25 pre-due email | 02-06 reminder letter | 02-09 call phone
                       | 03-22 second-reminder letter | 04-02 formal-notice registered | 04-18 agency agency
         consumer:       01-25 pre-due email | 02-06 reminder letter | 02-09 call phone
-                      | 02-25 second-reminder letter | 03-08 formal-notice registered | 03-24 agency agency
+                      | 02-25 second-reminder letter | 03-16 formal-notice registered | 04-02 agency agency
         new-invoice:    01-25 pre-due email | 02-06 reminder letter | 02-09 thanks email
                       | 06-24 pre-due email | 07-06 reminder letter | 07-09 call phone
                       | 07-17 second-reminder letter | 07-28 formal-notice registered | 08-13 agency agency
@@ -227,7 +227,7 @@ EXPECTED = {
         cron-down:      02-04 call phone | 02-05 statement email | 03-22 second-call phone
                       | 03-29 second-reminder letter | 04-13 formal-notice registered
         consumer:       02-04 call phone | 02-05 statement email | 02-20 second-call phone
-                      | 02-27 second-reminder letter | 03-14 formal-notice registered
+                      | 02-27 second-reminder letter | 03-18 formal-notice registered
         new-invoice:    02-04 call phone | 02-05 statement email | 02-08 thanks email
                       | 07-04 call phone | 07-05 statement email | 07-20 second-call phone
                       | 07-27 second-reminder letter | 08-11 formal-notice registered
@@ -323,10 +323,10 @@ def test_policy_over_a_year(tmp_path: Path, policy: str) -> None:
     assert not [r for r in dispute if opened <= r["date"] < resolved]
     assert next(r for r in dispute if r["date"] >= resolved)["date"] == resolved
 
-    # Consumers get the legal waiting period on the first written reminder after the due date.
-    consumer = [r for r in _records(root, "consumer") if r["channel"] in ("email", "letter")]
-    first_written = next(r for r in consumer if r["date"] > DUE)
-    assert (first_written["deadline"] - first_written["date"]).days >= 14
+    # Consumers get the legal waiting period on every written demand after the due date.
+    consumer = [r for r in _records(root, "consumer")
+                if r["channel"] in ("email", "letter", "registered") and r["date"] > DUE]
+    assert consumer and all((r["deadline"] - r["date"]).days >= 14 for r in consumer)
 
 
 if __name__ == "__main__":  # print the sequences, to check them by hand
