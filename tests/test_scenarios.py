@@ -329,6 +329,35 @@ def test_policy_over_a_year(tmp_path: Path, policy: str) -> None:
     assert consumer and all((r["deadline"] - r["date"]).days >= 14 for r in consumer)
 
 
+@pytest.mark.parametrize("policy", sorted(EXPECTED))
+def test_every_shipped_policy_sends_a_dutch_consumer_valid_14_dagenbrieven(tmp_path, policy):
+    from dataclasses import replace
+
+    from casebook import engine
+    from casebook.claim import claim_for
+    from casebook.law import LawOptions, nl_notice_end
+
+    root = new_book(tmp_path / policy, policy, {"klant": {
+        "debtor.yaml": debtor("Klant", kind="consumer"),
+        "invoices/1.yaml": invoice("klant-1", ISSUED, DUE)}})
+    settings = (root / "casebook.yaml").read_text().replace("jurisdiction: BE", "jurisdiction: NL")
+    (root / "casebook.yaml").write_text(settings)
+    book, problems = check(root)
+    assert problems == [] and book.settings.jurisdiction == "NL"
+    case = book.cases["klant"]
+    timeline = engine.schedule(book, case, START, END)
+    written = [d for d in timeline if str(d.channel) in ("email", "letter", "registered")
+               and d.date > DUE]
+    assert written
+    for due in written:
+        action = engine.as_action(due)
+        assert due.deadline is not None and due.deadline >= nl_notice_end(action, LawOptions())
+    # Costs count from the day after the first demand's 14 days, without a warning.
+    taken = replace(case, actions=tuple(engine.as_action(d) for d in timeline))
+    claim = claim_for(book, taken, written[0].deadline + timedelta(days=1))
+    assert claim.costs > 0 and not [w for w in claim.warnings if "14-dagenbrief" in w]
+
+
 if __name__ == "__main__":  # print the sequences, to check them by hand
     import sys
     import tempfile
