@@ -6,29 +6,25 @@ Rules about a single value (dates, amounts, IBANs, references) are checked while
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import Problem
 from .load import load_book
-from .model import Book, Channel, Charge
+from .model import Book, Channel, Charge, Source
 
 Validator = Callable[[Book], Iterable[Problem]]
 
 
 def unique_invoice_numbers(book: Book) -> Iterator[Problem]:
-    seen: dict[str, list] = defaultdict(list)
+    first: dict[str, Source] = {}
     for case in book.cases.values():
         for invoice in case.invoices:
-            seen[invoice.number].append(invoice)
-    for number, invoices in seen.items():
-        if len(invoices) > 1:
-            first = invoices[0].source
-            for invoice in invoices[1:]:
+            seen = first.setdefault(invoice.number, invoice.source)
+            if seen is not invoice.source:
                 yield Problem.at(
                     invoice.source.at("number"),
-                    f"invoice number {number} is used twice in the book (also in {first.path})",
+                    f"invoice number {invoice.number} is used twice in the book (also in {seen.path})",
                 )
 
 
