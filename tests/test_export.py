@@ -338,3 +338,26 @@ def test_the_cli_writes_the_bundle_and_says_how_to_open_it(small: Path, tmp_path
     assert "git clone" in result.output and str(out) in result.output
     missing = runner.invoke(main, ["export", "nobody", "--book", str(small), "--out", str(out)])
     assert missing.exit_code == 1 and "no case 'nobody'" in missing.output
+
+
+def test_side_branch_work_is_exported_in_order_and_the_last_state_wins(small: Path, tmp_path: Path) -> None:
+    case = debtor(0)["id"]
+    git(small, "checkout", "-q", "-b", "side")
+    write(small, f"cases/{case}/notes/2026-10-02-side.md", "---\ndate: 2026-10-02\n---\n\nside\n")
+    side = commit(small, "note on a side branch", [f"cases/{case}/notes/2026-10-02-side.md"],
+                  who="Bert Maes", day=2)
+    git(small, "checkout", "-q", "main")
+    write(small, f"cases/{case}/notes/2026-10-03-main.md", "---\ndate: 2026-10-03\n---\n\nmain\n")
+    main_note = commit(small, "note on main", [f"cases/{case}/notes/2026-10-03-main.md"],
+                       who="Ann Peeters", day=3)
+    git(small, "merge", "-q", "--no-edit", "side")
+    out = tmp_path / "merged.bundle"
+    result = export_case(small, case, today=TODAY, when=WHEN, out=out, record=False)
+    clone = tmp_path / "merged"
+    subprocess.run(["git", "clone", "-q", str(out), str(clone)], check=True)
+    originals = git(clone, "log", "--reverse", "--format=%(trailers:key=Casebook-Original-Commit,valueonly)",
+                    "HEAD~1").split()
+    assert set(originals) >= {side, main_note} and len(originals) == result.commits
+    assert git(clone, "rev-parse", f"HEAD:cases/{case}") == git(small, "rev-parse", f"HEAD:cases/{case}")
+    assert git(clone, "rev-list", "--merges", "HEAD") == ""  # one line of history
+    subprocess.run(["git", "fsck", "--full", "--strict"], cwd=clone, check=True, capture_output=True)
