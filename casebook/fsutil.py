@@ -40,6 +40,29 @@ def _umask() -> int:
     return mask
 
 
+def remove_temporaries(path: Path) -> list[Path]:
+    """Remove what a killed `atomic_write(path, ...)` left: `.<name>.<random>.tmp` beside it.
+
+    Only for a caller that holds the book's writer lock (no write of `path` is under way).
+    """
+    removed = []
+    try:
+        leftovers = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for leftover in leftovers:
+        try:
+            leftover.unlink()
+            removed.append(leftover)
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .dump import to_yaml
 from .errors import BookError
-from .fsutil import atomic_write
+from .crashpoints import crash_point
+from .fsutil import atomic_write, remove_temporaries
 from .gitstore import Store
 from .model import Book, Case
 
@@ -234,6 +235,10 @@ def send_pending(
         base = book_root / "cases" / item.case_id / "actions" / item.stem
         sent, sending = Path(f"{base}{SENT}"), Path(f"{base}{SENDING}")
         sent_rel, sending_rel = item.eml[:-4] + SENT, item.eml[:-4] + SENDING
+        # A marker write killed half-way leaves a temporary file that would make the case
+        # look edited; the marker itself either exists whole or not at all.
+        remove_temporaries(sent)
+        remove_temporaries(sending)
         if sent.exists():
             if sent_rel not in tracked or (sending.exists() and sending_rel not in tracked):
                 _commit_markers(store, book, item, sent=True)
@@ -272,12 +277,15 @@ def send_pending(
 
 
 def _tracked(store: Store) -> set[str]:
-    """The emails and send markers in git's index (one call, whatever the book's size)."""
-    out = store.repo.git.ls_files(
-        "-z", "--", f"cases/*/actions/*.eml", f"cases/*/actions/*{SENT}",
-        f"cases/*/actions/*{SENDING}",
-    )
-    return {p for p in out.split("\x00") if p}
+    """The emails and send markers that are committed (one call, whatever the book's size).
+
+    A marker only staged (a run killed between `git add` and `git commit`) counts as not
+    committed, so that it gets its commit."""
+    patterns = (f"cases/*/actions/*.eml", f"cases/*/actions/*{SENT}", f"cases/*/actions/*{SENDING}")
+    out = store.repo.git.ls_files("-z", "--", *patterns)
+    staged = store.repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=A", "--", *patterns) \
+        if store.head() else ""
+    return {p for p in out.split("\x00") if p} - {p for p in staged.split("\x00") if p}
 
 
 def _connect(book: Book) -> smtplib.SMTP:
@@ -333,6 +341,7 @@ def _send_one(
                  "to": ", ".join(recipients)}),
     )
     _crash_hook("sending", number)
+    crash_point("mail:sending")
     try:
         code, reply = _transaction(connection, sender, recipients, raw)
     except smtplib.SMTPResponseException as error:
@@ -352,6 +361,7 @@ def _send_one(
         report.failed.append((item.eml, f"connection lost while sending: {_why(error)}"))
         return False
     _crash_hook("accepted", number)
+    crash_point("mail:accepted")
     atomic_write(
         Path(f"{base}{SENT}"),
         to_yaml({
@@ -363,7 +373,9 @@ def _send_one(
         }),
     )
     _crash_hook("recorded", number)
+    crash_point("mail:recorded")
     _commit_markers(store, book, item, sent=True)
+    crash_point("mail:committed")
     report.sent.append(item.eml)
     return True
 

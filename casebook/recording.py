@@ -11,6 +11,7 @@ so the messages are the same wherever it comes from.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -341,14 +342,52 @@ def _numbered(existing: Sequence[str], stem: str, suffix: str) -> str:
 
 
 def commit_record(store: Store, record: Record, *, author: Operator | None = None) -> str:
-    """Write and commit the record's file (the caller holds `store.lock()`)."""
+    """Write and commit the record's file (the caller holds `store.lock()` and has run
+    `store.recover()` before loading the book).
+
+    The commit goes through a batch of one: the branch moves first (with a journal), then
+    the file appears, so a crash leaves the record committed with its file or not at all.
+    A record whose exact bytes are already a file of the case is refused: that is a rerun
+    of a command that was interrupted after it had recorded (or the same thing twice).
+    """
     if (store.root / record.path).exists():
         raise BookError(f"{record.path} exists already")  # never overwrite a user's file
+    same = _identical(store.root, record)
+    if same is not None:
+        raise BookError(
+            f"{same} already records exactly this (an earlier run?); nothing recorded. To "
+            "record a second, identical one, make it differ (a --reference, a message)"
+        )
     files: dict[str, bytes | None] = {record.path: record.content}
+    extras: set[str] = set()
     for rel, data in record.extra:
         if rel in store.dirty_paths(rel) or not _tracked(store, rel):
             files[rel] = data
-    return store.commit(files, record.message, author=author)
+            extras.add(rel)
+    with store.batch() as batch:
+        # The scan of a signed plan is the user's own new file, meant to be committed with
+        # the plan (with the bytes just read), unlike any other uncommitted edit.
+        batch.dirty = batch.dirty - extras
+        batch.commit(files, record.message, author=author)
+    return batch.flushed[-1]
+
+
+def _identical(root: Path, record: Record) -> str | None:
+    """The case file (same folder) that holds exactly the record's bytes, if any."""
+    folder = PurePosixPath(record.path).parent
+    try:
+        entries = list(os.scandir(root / folder))
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            if (entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_size == len(record.content)
+                    and Path(entry.path).read_bytes() == record.content):
+                return f"{folder}/{entry.name}"
+        except OSError:
+            continue
+    return None
 
 
 def _tracked(store: Store, rel: str) -> bool:

@@ -26,6 +26,8 @@ def _record(book_root: Path, build: Callable[..., recording.Record], **kwargs) -
     """Load the book under the writer lock, build the record, commit it, say what was done."""
     store = Store(book_root)
     with store.lock():
+        store.check_writable()
+        store.recover()  # an interrupted commit is finished (or undone) before the book is read
         book = load_book(book_root).book
         author, name = recording.recorder(store, book)
         if "by" in kwargs and not kwargs["by"]:

@@ -23,7 +23,7 @@ import yaml
 from ..dump import free_name, payment_file, slug, to_yaml
 from ..errors import BookError, Problem
 from ..gitstore import Store
-from ..model import Book
+from ..model import Book, Operator
 from .camt053 import parse_camt053
 from .coda import parse_coda
 from .reconcile import Outcome, Reconciliation, Status, reconcile
@@ -62,6 +62,14 @@ def parse_all(
     if problems:
         raise ImportFailed(problems)
     return results
+
+
+def commit_files(store: Store, files: dict[str, bytes], message: str, *, author: Operator) -> str:
+    """One commit of `files`, crash-safe: the branch moves first (with a journal that
+    `Store.recover` finishes from), then the files appear; never files without a commit."""
+    with store.batch() as batch:
+        batch.commit(files, message, author=author)
+    return batch.flushed[-1]
 
 
 def load(root: Path) -> tuple[Book, list[Problem]]:
@@ -106,6 +114,8 @@ def import_statements(
     if store is not None:
         store.check_writable()
     with store.lock() if store is not None else contextlib.nullcontext():
+        if store is not None:
+            store.recover()  # finish an interrupted commit before reading the book
         problems: list[Problem] = []
         if book is None:
             book, problems = load(root)
@@ -118,7 +128,7 @@ def import_statements(
         message = statement_message(kind, statements, reconciliation, payment_paths, review_files)
         commit = None
         if store is not None and planned:
-            commit = store.commit(planned, message, author=book.settings.operator)
+            commit = commit_files(store, planned, message, author=book.settings.operator)
     return StatementImport(
         statements=statements,
         reconciliation=reconciliation,

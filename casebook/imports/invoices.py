@@ -27,7 +27,7 @@ from ..errors import Problem
 from ..gitstore import Store
 from ..model import Book
 from ..refs import canonical
-from .apply import load
+from .apply import commit_files, load
 from .records import InvoiceDraft, Party, UblDocument
 
 DEFAULT_TERM = timedelta(days=30)
@@ -420,6 +420,8 @@ def import_documents(
     if store is not None:
         store.check_writable()
     with store.lock() if store is not None else contextlib.nullcontext():
+        if store is not None:
+            store.recover()  # finish an interrupted commit before reading the book
         problems: list[Problem] = []
         if book is None:
             book, problems = load(root)
@@ -430,7 +432,7 @@ def import_documents(
         message = documents_message(kind, outcomes)
         commit = None
         if store is not None and files:
-            commit = store.commit(files, message, author=book.settings.operator)
+            commit = commit_files(store, files, message, author=book.settings.operator)
     return DocumentImport(outcomes, files, message, commit, len(problems))
 
 

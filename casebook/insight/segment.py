@@ -85,6 +85,8 @@ def set_segment(root: Path, case_id: str, new: str, *, reason: str = "") -> Segm
     path = Path(root) / rel
     store = Store(Path(root))
     with store.lock():
+        store.check_writable()
+        store.recover()  # finish an interrupted commit before reading the file
         if not path.is_file():
             raise BookError(f"no case {case_id!r}: {rel} does not exist")
         if store.dirty_paths(rel):
@@ -101,5 +103,9 @@ def set_segment(root: Path, case_id: str, new: str, *, reason: str = "") -> Segm
         if reason:
             message += f"\n{reason}\n"
         message += f"\n{CASE_TRAILER}: {case_id}\n"
-        sha = store.commit({rel: updated}, message)
+        # A batch of one: the branch moves (with a journal), then the file changes, so a
+        # crash never leaves the new segment on disk without its commit.
+        with store.batch() as batch:
+            batch.commit({rel: updated}, message)
+        sha = batch.flushed[-1]
     return SegmentChange(case_id, old, new, sha)
