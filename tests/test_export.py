@@ -252,6 +252,14 @@ def test_the_handover_is_an_action_committed_in_the_book(exported) -> None:
     assert f"Casebook-Case: {chosen}" in trailers and "Casebook-Stage: agency" in trailers
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [result.handover_file]
     assert git(root, "status", "--porcelain") == ""
+    from casebook.load import load_book
+    from casebook.verify import verify
+
+    book, problems = load_book(root)
+    assert not [p for p in problems if p.path == result.handover_file]
+    [handover] = [a for a in book.cases[chosen].actions if a.kind == "handover"]
+    assert (handover.stage, handover.channel, handover.source.path) == ("agency", "agency", result.handover_file)
+    assert verify(root, fsck=False).findings == ()
 
 
 def test_with_trailer_joins_an_existing_trailer_block() -> None:
