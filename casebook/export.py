@@ -658,6 +658,10 @@ def _record_handover(
 
 LABELS = {
     "en": {
+        "ev_invoice": "invoice {number} issued", "ev_payment": "payment", "ev_note": "note",
+        "ev_with": "with", "ev_promise": "promise to pay on", "ev_dispute": "dispute of invoice",
+        "ev_resolved": "dispute resolved for", "ev_plan": "payment plan", "ev_completes": "completes",
+        "ev_deadline": "deadline", "ev_action": "action",
         "claim": "Claim", "against": "against", "as_of": "as of", "creditor": "Creditor",
         "debtor": "Debtor", "invoices": "Open invoices", "number": "Invoice", "due": "Due",
         "amount": "Amount", "paid": "Paid", "open": "Open", "late": "Days late",
@@ -669,6 +673,10 @@ LABELS = {
         "message": "Message", "original": "Original commit",
     },
     "nl": {
+        "ev_invoice": "factuur {number} uitgereikt", "ev_payment": "betaling", "ev_note": "notitie",
+        "ev_with": "met", "ev_promise": "belofte te betalen op", "ev_dispute": "betwisting van factuur",
+        "ev_resolved": "betwisting opgelost voor", "ev_plan": "afbetalingsplan",
+        "ev_completes": "rondt af", "ev_deadline": "termijn", "ev_action": "actie",
         "claim": "Vordering", "against": "tegen", "as_of": "op", "creditor": "Schuldeiser",
         "debtor": "Schuldenaar", "invoices": "Openstaande facturen", "number": "Factuur",
         "due": "Vervaldag", "amount": "Bedrag", "paid": "Betaald", "open": "Open",
@@ -681,6 +689,10 @@ LABELS = {
         "original": "Oorspronkelijke commit",
     },
     "fr": {
+        "ev_invoice": "facture {number} émise", "ev_payment": "paiement", "ev_note": "note",
+        "ev_with": "avec", "ev_promise": "promesse de payer le", "ev_dispute": "contestation de la facture",
+        "ev_resolved": "contestation résolue pour", "ev_plan": "plan de paiement",
+        "ev_completes": "clôture", "ev_deadline": "délai", "ev_action": "action",
         "claim": "Créance", "against": "contre", "as_of": "au", "creditor": "Créancier",
         "debtor": "Débiteur", "invoices": "Factures ouvertes", "number": "Facture",
         "due": "Échéance", "amount": "Montant", "paid": "Payé", "open": "Ouvert",
@@ -788,29 +800,29 @@ def timeline_markdown(
 
     events: list[tuple[str, str, str]] = []
     for i in case.invoices:
-        events.append((i.issued.isoformat(), f"invoice {i.number} issued",
-                       f"{i.amount:.2f} {cur}, due {i.due.isoformat()}"))
+        events.append((i.issued.isoformat(), t["ev_invoice"].format(number=i.number),
+                       f"{i.amount:.2f} {cur}, {t['due'].lower()} {i.due.isoformat()}"))
     for p in case.payments:
-        events.append((p.date.isoformat(), "payment",
-                       f"{p.amount:.2f} {cur}" + (f" for {p.invoice}" if p.invoice else "")))
+        events.append((p.date.isoformat(), t["ev_payment"],
+                       f"{p.amount:.2f} {cur}" + (f" ({p.invoice})" if p.invoice else "")))
     for n in case.notes:
         what = [n.channel] + [x for x in (
-            n.with_ and f"with {n.with_}",
-            n.promise and f"promise to pay on {n.promise.date.isoformat()}",
-            n.dispute and f"dispute of {n.dispute.invoice}",
-            n.resolved and f"dispute of {n.resolved} resolved",
-            n.plan and f"payment plan of {len(n.plan.installments)} installments",
-            n.completes and f"completes {n.completes}",
+            n.with_ and f"{t['ev_with']} {n.with_}",
+            n.promise and f"{t['ev_promise']} {n.promise.date.isoformat()}",
+            n.dispute and f"{t['ev_dispute']} {n.dispute.invoice}",
+            n.resolved and f"{t['ev_resolved']} {n.resolved}",
+            n.plan and f"{t['ev_plan']} ({len(n.plan.installments)})",
+            n.completes and f"{t['ev_completes']} {n.completes}",
         ) if x]
-        events.append((n.date.isoformat(), f"note ({n.id})", ", ".join(what)))
+        events.append((n.date.isoformat(), f"{t['ev_note']} ({n.id})", ", ".join(what)))
     for a in case.actions:
-        label = a.stage or str(a.kind)
-        details = [f"{a.channel}" if a.channel else "", f"total {a.total:.2f} {cur}"]
+        details = [a.channel, f"{t['total'].lower()} {a.total:.2f} {cur}"]
         if a.deadline:
-            details.append(f"deadline {a.deadline.isoformat()}")
+            details.append(f"{t['ev_deadline']} {a.deadline.isoformat()}")
         if a.files:
-            details.append("files: " + ", ".join(a.files))
-        events.append((a.date.isoformat(), f"{a.kind}: {label}", ", ".join(d for d in details if d)))
+            details.append(", ".join(a.files))
+        events.append((a.date.isoformat(), f"{t['ev_action']}: {a.stage or a.kind}",
+                       ", ".join(d for d in details if d)))
     lines = [
         f"# {t['timeline']}: {case.name} ({case.id})",
         "",
