@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..dump import money
+from ..gitstore import Store
 from ..history import read_history
 from ..insight.behaviour import Behaviour, behaviour_of
 from ..insight.forecast import DEFAULT_WEEKS, Forecast, forecast
@@ -18,6 +19,7 @@ from ..insight.suggest import Rules, differs, suggest
 from ..insight.trends import collected_after_stage, monthly
 from ..load import load_book
 from ..model import Book
+from ..recording import recorder
 from .common import (
     book_option,
     clock_today,
@@ -264,7 +266,9 @@ def segment_command(book_root: Path, case_id: str, new: str, today: date | None)
     if new not in book.policies and not (case is not None and case.policy):
         click.echo(f"warning: there is no policy {new!r}; the case will follow the default "
                    f"policy {book.settings.default_policy!r}", err=True)
-    change = set_segment(book_root, case_id, new, reason=reason)
+    # The person at the keyboard (git's identity), else the book's operator.
+    author, _ = recorder(Store(book_root), book)
+    change = set_segment(book_root, case_id, new, reason=reason, author=author)
     if change.sha is None:
         click.echo(f"{case_id} is already in segment {new}")
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import BookError
 from ..gitstore import Store
 from ..history import CASE_TRAILER
+from ..model import Operator
 from ..schema import SLUG_RE
 from ..yamlfile import read_yaml
 
@@ -73,11 +74,14 @@ def rewrite_segment(raw: bytes, new: str, *, path: str = "debtor.yaml") -> bytes
     return result
 
 
-def set_segment(root: Path, case_id: str, new: str, *, reason: str = "") -> SegmentChange:
+def set_segment(
+    root: Path, case_id: str, new: str, *, reason: str = "", author: Operator | None = None
+) -> SegmentChange:
     """Record `new` as the segment of `case_id`: rewrite `debtor.yaml` and commit it alone.
 
     Refuses when `debtor.yaml` has edits that are not committed (they would be committed
-    with it, or lost). `reason` goes in the commit message body.
+    with it, or lost). `reason` goes in the commit message body; `author` None: git's
+    configured identity.
     """
     rel = f"cases/{case_id}/debtor.yaml"
     if not SLUG_RE.match(case_id):
@@ -106,6 +110,6 @@ def set_segment(root: Path, case_id: str, new: str, *, reason: str = "") -> Segm
         # A batch of one: the branch moves (with a journal), then the file changes, so a
         # crash never leaves the new segment on disk without its commit.
         with store.batch() as batch:
-            batch.commit({rel: updated}, message)
+            batch.commit({rel: updated}, message, author=author)
         sha = batch.flushed[-1]
     return SegmentChange(case_id, old, new, sha)
