@@ -21,6 +21,10 @@ where the spec is silent (docs/advance.md explains them to users):
   phone call is contact rather than a new demand: it may fall within a deadline.
 - An email stage for a debtor without an email address is sent as a letter (and recorded
   so): a missing address never blocks a case.
+- Working days only: an action whose day falls on a Saturday, a Sunday or a public holiday
+  of the book's country (`casebook.workdays`) waits for the next working day; a phone call
+  is never planned on a day nobody answers, and no letter is dated on a day the post does
+  not go. Later stages are timed from the day the action was actually taken.
 - At most one action per case per day; an action already recorded for `today` means the
   case is done for the day (this is what makes `advance` idempotent).
 - Disputes exclude the disputed invoice from the statement; a case whose only open
@@ -52,6 +56,7 @@ from typing import Iterable, Sequence
 from .balance import InvoiceBalance, allocate
 from .model import Action, ActionKind, Book, Case, Channel, Kind, Note, Policy, Stage
 from .policy import granted_deadline, is_pre_due, nominal_offsets, window_lead
+from .workdays import is_working_day
 
 ZERO = Decimal("0")
 DAY = timedelta(days=1)
@@ -278,6 +283,13 @@ class _Evaluation:
             consumer=self.case.kind == Kind.CONSUMER, jurisdiction=self.jurisdiction,
         )
 
+    def _acting_day(self, day: date) -> date:
+        """`day`, or the next working day when it is a weekend day or a public holiday of
+        the book's country (`casebook.workdays`)."""
+        while not is_working_day(day, self.jurisdiction):
+            day += DAY
+        return day
+
     def _written_channel(self, preferred: Channel) -> Channel:
         if preferred == Channel.EMAIL and not self.case.email:
             return Channel.LETTER
@@ -291,10 +303,11 @@ class _Evaluation:
         thanks = self._thanks(anchor)
         if thanks is not None:
             status = Status.OPEN if anchor else Status.NOT_DUE if self.open else Status.CLOSED
+            on = self._acting_day(today)
             return self._base(
                 status,
-                next_action=NextAction(today, "thanks"),
-                due=None if self.acted_today else thanks,
+                next_action=NextAction(on, "thanks"),
+                due=None if self.acted_today or on != today else thanks,
                 **self._last_fields(self.since_thanks),
             )
 
@@ -319,11 +332,12 @@ class _Evaluation:
 
         breach = self._plan()
         if breach is not None:
+            on = self._acting_day(today)
             return self._base(
                 Status.OPEN,
                 tasks=tasks,
-                next_action=NextAction(today, "plan-breach"),
-                due=None if self.acted_today else breach,
+                next_action=NextAction(on, "plan-breach"),
+                due=None if self.acted_today or on != today else breach,
                 **last,
             )
         self._promise()
@@ -347,9 +361,10 @@ class _Evaluation:
         offsets = nominal_offsets(self.policy)
         for index, stage in enumerate(self.policy.stages):
             when = balance.invoice.due + timedelta(days=offsets[index])
-            if is_pre_due(stage) and max(when, self._window_start(balance)) >= balance.invoice.due:
+            when = self._acting_day(max(when, self._window_start(balance)))
+            if is_pre_due(stage) and when >= balance.invoice.due:
                 continue
-            return NextAction(max(when, self._window_start(balance)), stage.id)
+            return NextAction(when, stage.id)
         return None
 
     def _next_stage(
@@ -403,6 +418,11 @@ class _Evaluation:
         # A phone call is contact, not a new demand: it may come within a deadline.
         if deadlines and stage.channel != Channel.PHONE:
             when = max(when, max(deadlines) + DAY)
+        # Nothing is done on a weekend or a public holiday: the stage waits for the next
+        # working day (and a stage overdue since a working day is not taken on a day off).
+        when = self._acting_day(when)
+        if when < today and not is_working_day(today, self.jurisdiction):
+            when = self._acting_day(today)
         next_action = NextAction(when, stage.id)
         balance = sum((b.open for b in self.collectable), ZERO)
         if when > today:

@@ -329,14 +329,15 @@ def test_schedule_prints_the_timeline_and_json(tmp_path):
     result = runner.invoke(main, ["schedule", "klant-01", "--today", "2026-01-20", "--until", "2026-03-31",
                                   "--book", str(root)])
     assert result.exit_code == 0, result.output
-    assert "2026-01-27  pre-due" in result.output and "2026-03-21  agency" in result.output
+    # The agency stage falls on Sunday 03-22: Monday 03-23.
+    assert "2026-01-27  pre-due" in result.output and "2026-03-23  agency" in result.output
     result = runner.invoke(main, ["schedule", "klant-01", "--today", "2026-01-20", "--until", "2026-02-20",
                                   "--json", "--book", str(root)])
     data = json.loads(result.output)
     assert data["case"] == "klant-01" and data["policy"] == "standard"
     assert [(a["date"], a["stage"], a["channel"]) for a in data["actions"]] == [
-        ("2026-01-27", "pre-due", "email"), ("2026-02-08", "reminder", "email"), ("2026-02-19", "call", "phone")]
-    assert data["actions"][1]["principal"] == "100.00" and data["actions"][1]["deadline"] == "2026-02-18"
+        ("2026-01-27", "pre-due", "email"), ("2026-02-09", "reminder", "email"), ("2026-02-20", "call", "phone")]
+    assert data["actions"][1]["principal"] == "100.00" and data["actions"][1]["deadline"] == "2026-02-19"
     assert runner.invoke(main, ["schedule", "nobody", "--book", str(root)]).exit_code == 1
 
 

@@ -25,15 +25,15 @@ def test_the_story_debtor_lives_through_every_kind_of_action(tmp_path):
         "2026-09-09 reminder (email)",
         "2026-09-11 dispute on invoice 2026-9002",
         "2026-09-15 payment of 300.00 on 2026-09-15 on invoice 2026-9001",
-        "2026-09-20 call (phone)",
-        "2026-09-21 phone note, call done",
-        "2026-09-21 promise to pay by 2026-10-01",
-        "2026-10-05 second-reminder (letter)",   # the promise was broken
-        "2026-10-08 payment plan, 2 installments of 650.00 in total",
-        "2026-10-15 payment of 325.00 on 2026-10-15 on invoice 2026-9001",
+        "2026-09-21 call (phone)",               # Sunday 09-20: on Monday
+        "2026-09-22 phone note, call done",
+        "2026-09-22 promise to pay by 2026-10-02",
+        "2026-10-06 second-reminder (letter)",   # the promise was broken
+        "2026-10-09 payment plan, 2 installments of 650.00 in total",
+        "2026-10-16 payment of 325.00 on 2026-10-16 on invoice 2026-9001",
         "2026-10-19 dispute on invoice 2026-9002 resolved",
-        "2026-11-11 plan-breach (email)",         # second installment of 11-05 missed
-        "2026-11-22 formal-notice (registered)",  # after the breach letter's deadline
+        "2026-11-12 plan-breach (email)",         # installment of 11-06 missed, grace to 11-11
+        "2026-11-23 formal-notice (registered)",  # after the breach letter's deadline (Sunday)
     ]
     assert "07:00 " in story[2]  # commits carry the simulated day and hour
     book, problems = check(root)

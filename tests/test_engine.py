@@ -75,36 +75,69 @@ def test_stage_timing_deadlines_and_phone_calls():
     taken = take_all(acme(), date(2026, 2, 1), date(2026, 6, 1))
     assert taken == [
         (date(2026, 2, 24), "pre-due"),
-        (date(2026, 3, 8), "reminder"),         # due + 7, deadline 03-18
-        (date(2026, 3, 11), "call"),            # reminder + 3: a call may fall within a deadline
-        (date(2026, 3, 19), "second-reminder"),  # call + 7 = 03-18 is within the deadline: 03-19
-        (date(2026, 3, 30), "formal-notice"),   # + 11
-        (date(2026, 4, 13), "agency"),          # + 14
+        (date(2026, 3, 9), "reminder"),         # due + 7 is Sunday 03-08: Monday; deadline 03-19
+        (date(2026, 3, 12), "call"),            # reminder + 3: a call may fall within a deadline
+        (date(2026, 3, 20), "second-reminder"),  # call + 7 = 03-19 is within the deadline: 03-20
+        (date(2026, 3, 31), "formal-notice"),   # + 11
+        (date(2026, 4, 14), "agency"),          # + 14
     ]
+
+
+def test_nothing_is_done_on_weekends_or_public_holidays():
+    # The reminder of 03-09 (Monday) is followed by a call 3 days later: Thursday 03-12. With
+    # the reminder on Wednesday 03-11 the call falls on Saturday 03-14: Monday 03-16.
+    case = acme(actions=(act(date(2026, 3, 11), "reminder", deadline=date(2026, 3, 21)),))
+    assert engine.due_actions(book_with(case), date(2026, 3, 14)) == []
+    assert engine.due_actions(book_with(case), date(2026, 3, 15)) == []
+    state = engine.case_state(book_with(case), case, date(2026, 3, 13))
+    assert state.next_action == engine.NextAction(date(2026, 3, 16), "call")
+    assert [d.label for d in engine.due_actions(book_with(case), date(2026, 3, 16))] == ["call"]
+    # Easter Monday 2026-04-06 is a public holiday in both countries: Tuesday 04-07.
+    case = acme(actions=(act(date(2026, 4, 3), "reminder", deadline=date(2026, 4, 13)),))
+    assert engine.case_state(book_with(case), case, date(2026, 4, 3)).next_action == (
+        engine.NextAction(date(2026, 4, 7), "call"))
+    # King's Day (27 April) only in the Netherlands; 1 May only in Belgium.
+    case = acme(actions=(act(date(2026, 4, 24), "reminder", deadline=date(2026, 5, 4)),))
+    assert engine.case_state(book_with(case), case, date(2026, 4, 24)).next_action.date == date(2026, 4, 27)
+    nl = replace(book_with(case), settings=Settings(Creditor("Us"), default_policy="test",
+                                                    jurisdiction="NL"))
+    assert engine.case_state(nl, case, date(2026, 4, 24)).next_action.date == date(2026, 4, 28)
+    # A stage overdue since Friday is not taken when a run happens on Saturday.
+    late = acme(actions=(act(date(2026, 3, 9), "reminder", deadline=date(2026, 3, 19)),))
+    assert engine.due_actions(book_with(late), date(2026, 3, 21)) == []
+    assert engine.case_state(book_with(late), late, date(2026, 3, 21)).next_action == (
+        engine.NextAction(date(2026, 3, 23), "call"))
+    # A thank-you for a payment recorded on Sunday goes out on Monday.
+    paid = acme(actions=(act(date(2026, 3, 9), "reminder"),),
+                payments=(Payment(date(2026, 3, 15), D("1000"), "acme", id="p"),))
+    assert engine.due_actions(book_with(paid), date(2026, 3, 15)) == []
+    assert [d.kind for d in engine.due_actions(book_with(paid), date(2026, 3, 16))] == [ActionKind.THANKS]
 
 
 def test_schedule_is_the_same_timeline_without_recording():
     timeline = engine.schedule(book_with(acme()), acme(), date(2026, 2, 1), date(2026, 6, 1))
     assert [(d.date, d.label) for d in timeline] == take_all(acme(), date(2026, 2, 1), date(2026, 6, 1))
-    assert timeline[1].deadline == date(2026, 3, 18)
+    assert timeline[1].deadline == date(2026, 3, 19)
     assert timeline[-1].kind == ActionKind.HANDOVER
 
 
 def test_after_a_gap_only_the_next_stage_and_later_ones_timed_from_it():
     case = acme(actions=(act(date(2026, 2, 24), "pre-due"),))
-    # Nothing ran from 02-25 to 05-01: only the reminder, not the whole backlog.
+    # Nothing ran from 02-25 to 05-04: only the reminder, not the whole backlog.
     book = book_with(case)
-    due = engine.due_actions(book, date(2026, 5, 1))
+    due = engine.due_actions(book, date(2026, 5, 4))
     assert [d.label for d in due] == ["reminder"]
     case = replace(case, actions=(*case.actions, engine.as_action(due[0])))
-    assert engine.due_actions(book_with(case), date(2026, 5, 1)) == []  # one per case per day
-    state = engine.case_state(book_with(case), case, date(2026, 5, 2))
-    assert state.next_action == engine.NextAction(date(2026, 5, 4), "call")
+    assert engine.due_actions(book_with(case), date(2026, 5, 4)) == []  # one per case per day
+    state = engine.case_state(book_with(case), case, date(2026, 5, 5))
+    assert state.next_action == engine.NextAction(date(2026, 5, 7), "call")
 
 
 def test_a_pre_due_note_lapses_once_the_invoice_is_due():
     # Cron did not run before the due date: no "your invoice falls due soon" afterwards.
-    assert engine.due_actions(book_with(acme()), DUE) == []
+    assert engine.due_actions(book_with(acme()), date(2026, 3, 2)) == []
+    assert engine.case_state(book_with(acme()), acme(), date(2026, 3, 2)).next_action == (
+        engine.NextAction(date(2026, 3, 9), "reminder"))
     assert [d.label for d in engine.due_actions(book_with(acme()), date(2026, 3, 9))] == ["reminder"]
 
 
@@ -116,14 +149,15 @@ def test_same_day_twice_gives_nothing_the_second_time():
 def test_one_statement_covers_every_open_invoice_and_a_dispute_excludes_one():
     second = Invoice("A-2", date(2026, 2, 10), date(2026, 3, 12), D("200.00"), "acme")
     case = acme(invoices=(INVOICE, second))
-    due = engine.due_actions(book_with(case), date(2026, 3, 8))[0]
+    due = engine.due_actions(book_with(case), date(2026, 3, 9))[0]
     assert due.invoices == ("A-1", "A-2") and due.balance == D("1200.00")
 
     disputed = replace(case, notes=(Note(date(2026, 3, 2), "acme", dispute=Dispute("A-1")),))
-    due = engine.due_actions(book_with(disputed), date(2026, 3, 8))
-    # A-1 is out of the letter; A-2 becomes the oldest: its pre-due note, then its reminder.
+    due = engine.due_actions(book_with(disputed), date(2026, 3, 9))
+    # A-1 is out of the letter; A-2 becomes the oldest: its pre-due note (Saturday 03-07, so
+    # Monday), then its reminder.
     assert [(d.label, d.invoices) for d in due] == [("pre-due", ("A-2",))]
-    state = engine.case_state(book_with(disputed), disputed, date(2026, 3, 8))
+    state = engine.case_state(book_with(disputed), disputed, date(2026, 3, 9))
     assert state.disputed == ("A-1",) and state.balance == D("200.00")
     due = engine.due_actions(book_with(disputed), date(2026, 3, 19))[0]
     assert due.label == "reminder" and due.invoices == ("A-2",)
@@ -196,7 +230,7 @@ def test_min_balance_makes_a_stage_wait():
 def test_partial_payment_moves_the_balance_not_the_stage():
     case = acme(payments=(Payment(date(2026, 3, 5), D("400"), "acme", id="p"),),
                 actions=(act(date(2026, 2, 24), "pre-due"),))
-    due = engine.due_actions(book_with(case), date(2026, 3, 8))[0]
+    due = engine.due_actions(book_with(case), date(2026, 3, 9))[0]
     assert (due.label, due.balance) == ("reminder", D("600.00"))
 
 
@@ -233,7 +267,7 @@ def test_thanks_goes_by_letter_to_a_debtor_without_email():
 
 
 def test_an_email_stage_goes_by_letter_to_a_debtor_without_email():
-    due = engine.due_actions(book_with(acme(email="")), date(2026, 3, 8))[0]
+    due = engine.due_actions(book_with(acme(email="")), date(2026, 3, 9))[0]
     assert (due.label, due.channel, due.stage.channel) == ("reminder", Channel.LETTER, Channel.EMAIL)
     assert "no email address, sent by letter" in due.reason
     assert engine.as_action(due).channel == "letter"
@@ -241,9 +275,9 @@ def test_an_email_stage_goes_by_letter_to_a_debtor_without_email():
 
 def test_consumer_first_written_reminder_grants_the_legal_wait():
     consumer = acme(kind=Kind.CONSUMER)
-    due = engine.due_actions(book_with(consumer), date(2026, 3, 8))[0]  # email on a Sunday
-    assert due.deadline == date(2026, 3, 22)  # 14 days from the day after, not the policy's 10
-    assert engine.due_actions(book_with(acme()), date(2026, 3, 8))[0].deadline == date(2026, 3, 18)
+    due = engine.due_actions(book_with(consumer), date(2026, 3, 9))[0]  # email on Monday
+    assert due.deadline == date(2026, 3, 23)  # 14 days from the day after, not the policy's 10
+    assert engine.due_actions(book_with(acme()), date(2026, 3, 9))[0].deadline == date(2026, 3, 19)
 
 
 def test_consumer_paper_wait_starts_on_the_third_working_day():
@@ -274,12 +308,12 @@ def test_every_written_demand_to_a_dutch_consumer_is_a_valid_14_dagenbrief():
             consumer = replace(consumer, actions=(*consumer.actions, engine.as_action(due)))
             taken.append(due)
     reminder, call, second = taken[:3]
-    assert (reminder.label, reminder.deadline) == ("reminder", date(2026, 3, 23))  # 03-08 + 1 + 14
+    assert (reminder.label, reminder.deadline) == ("reminder", date(2026, 3, 24))  # 03-09 + 1 + 14
     assert call.label == "call" and call.deadline is None
     # The second reminder (a letter) waits for that deadline and grants its own 14 days from
-    # receipt: 03-24 + 2 working days = 03-26, + 14 = 04-09 (the policy says 10 days).
+    # receipt: 03-25 + 2 working days = 03-27, + 14 = 04-10 (the policy says 10 days).
     assert (second.label, second.date, second.deadline) == (
-        "second-reminder", date(2026, 3, 24), date(2026, 4, 9))
+        "second-reminder", date(2026, 3, 25), date(2026, 4, 10))
     # The money engine counts each as a 14-dagenbrief: costs from the day after the deadline.
     before = claim_for(_nl(consumer), consumer, reminder.deadline, charges=frozenset({Charge.COSTS}))
     after = claim_for(_nl(consumer), consumer, reminder.deadline + timedelta(days=1),
@@ -293,9 +327,9 @@ def test_a_belgian_consumer_letter_states_the_recorded_deadline(tmp_path):
 
     consumer = acme(kind=Kind.CONSUMER, email="")
     book = book_with(consumer)
-    due = engine.due_actions(book, date(2026, 3, 8))[0]  # a letter on Sunday 8 March
-    # Mon 9, Tue 10, Wed 11 -> day 1 is 11 March, day 14 is 24 March (policy: 10 days).
-    assert (due.channel, due.deadline) == (Channel.LETTER, date(2026, 3, 24))
+    due = engine.due_actions(book, date(2026, 3, 9))[0]  # a letter on Monday 9 March
+    # Tue 10, Wed 11, Thu 12 -> day 1 is 12 March, day 14 is 25 March (policy: 10 days).
+    assert (due.channel, due.deadline) == (Channel.LETTER, date(2026, 3, 25))
     letter = render_letter(book, consumer, due, book_root=tmp_path)
     assert letter.context["deadline"] == due.deadline
 
@@ -332,11 +366,11 @@ def test_case_states():
 def test_future_payments_and_notes_do_not_count_yet():
     case = acme(payments=(Payment(date(2026, 3, 20), D("1000"), "acme", id="p"),),
                 notes=(Note(date(2026, 3, 20), "acme", promise=Promise(date(2026, 4, 1))),))
-    assert [d.label for d in engine.due_actions(book_with(case), date(2026, 3, 8))] == ["reminder"]
+    assert [d.label for d in engine.due_actions(book_with(case), date(2026, 3, 9))] == ["reminder"]
 
 
 def test_stems():
-    due = engine.due_actions(book_with(acme()), date(2026, 3, 8))[0]
-    assert due.stem == "2026-03-08-reminder"
+    due = engine.due_actions(book_with(acme()), date(2026, 3, 9))[0]
+    assert due.stem == "2026-03-09-reminder"
     thanks = replace(due, kind=ActionKind.THANKS, stage=None)
-    assert thanks.stem == "2026-03-08-thanks"
+    assert thanks.stem == "2026-03-09-thanks"
