@@ -177,14 +177,21 @@ def statement_for(book: Book, case: Case, action: ActionLike, *, book_root: Path
     """The amounts of a letter, from the money engine (`casebook.claim.claim_for`).
 
     A stage claims what it charges (the law may refuse some of it); a thank-you or a plan
-    breach charges nothing new. The book's own rate tables (`rates/`) are used when present.
+    breach charges nothing new. The handover to an agency carries the full claim: whatever
+    the law allows on that day (principal, interest, costs, fees of earlier reminders),
+    unless its stage names `charges` of its own. The book's own rate tables (`rates/`) are
+    used when present.
     """
     from .claim import claim_for
     from .rates import load_tables
 
     stage = action.stage
     kind = str(getattr(action.kind, "value", action.kind))
-    charges = stage.charges if stage is not None and kind in ("stage", "handover") else frozenset()
+    charges: frozenset[Charge] | None = frozenset()
+    if stage is not None and kind == "stage":
+        charges = stage.charges
+    elif kind == "handover":
+        charges = stage.charges if stage is not None and stage.charges else None
     fee = stage.fee if stage is not None and kind == "stage" else ZERO
     tables, _ = load_tables(book_root) if book_root is not None else (None, [])
     claim = claim_for(
@@ -192,7 +199,8 @@ def statement_for(book: Book, case: Case, action: ActionLike, *, book_root: Path
         invoices=action.invoices or None, rates=tables,
     )
     pending = claim.pending
-    if not pending and case.kind == Kind.CONSUMER and _policy_charges_costs(book, case):
+    consumer = case.kind == Kind.CONSUMER
+    if not pending and charges is not None and consumer and _policy_charges_costs(book, case):
         # A consumer reminder must announce the costs a later stage will charge (the
         # 14-dagenbrief, Book XIX), even when this stage itself charges none.
         pending = claim_for(

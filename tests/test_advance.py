@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -339,6 +340,27 @@ def test_schedule_prints_the_timeline_and_json(tmp_path):
         ("2026-01-27", "pre-due", "email"), ("2026-02-09", "reminder", "email"), ("2026-02-20", "call", "phone")]
     assert data["actions"][1]["principal"] == "100.00" and data["actions"][1]["deadline"] == "2026-02-19"
     assert runner.invoke(main, ["schedule", "nobody", "--book", str(root)]).exit_code == 1
+    # The handover carries the full claim: principal, interest and the flat 40.00.
+    result = runner.invoke(main, ["schedule", "klant-01", "--today", "2026-01-20", "--until", "2026-03-31",
+                                  "--json", "--book", str(root)])
+    agency = json.loads(result.output)["actions"][-1]
+    assert (agency["stage"], agency["principal"]) == ("agency", "100.00")
+    assert D(agency["total"]) > D("140.00")
+
+
+def test_schedule_counts_the_earlier_scheduled_reminders_of_a_consumer(tmp_path):
+    # Book XIX: nothing may be charged before the first reminder's waiting period, so the
+    # amounts of later stages depend on the reminders scheduled before them.
+    root = new_book(tmp_path / "book", "standard", {"anna": {
+        "debtor.yaml": debtor("Anna", kind="consumer"),
+        "invoices/1.yaml": invoice("anna-1", date(2026, 1, 2), date(2026, 2, 1), "600.00")}})
+    result = CliRunner().invoke(main, ["schedule", "anna", "--today", "2026-01-20", "--until", "2026-04-30",
+                                       "--json", "--book", str(root)])
+    rows = {a["stage"]: a for a in json.loads(result.output)["actions"]}
+    assert rows["reminder"]["total"] == "600.00"  # the first reminder is free
+    # Formal notice: interest since the waiting period and the Book XIX damages (65 + 5 %).
+    assert D(rows["formal-notice"]["total"]) > D("670.00")
+    assert D(rows["agency"]["total"]) >= D(rows["formal-notice"]["total"])
 
 
 def test_rendering_spread_over_processes_gives_the_same_commits(tmp_path, monkeypatch):

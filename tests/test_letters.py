@@ -13,9 +13,9 @@ import pytest
 
 from casebook import letters
 from casebook.errors import BookError
-from casebook.model import Address, ContractTerms, Kind
+from casebook.model import Address, Channel, Charge, ContractTerms, Kind
 
-from .test_letters_support import action, make_book, make_case
+from .test_letters_support import DueAction, action, make_book, make_case
 
 GOLDEN = Path(__file__).parent / "golden" / "letters"
 REGENERATE = os.environ.get("CASEBOOK_REGENERATE_GOLDEN") == "1"
@@ -254,6 +254,30 @@ def test_phone_task_sheet_has_what_to_say_and_the_amounts() -> None:
     assert "**€\u00a01.350,00**" in md
     assert "--completes call" in md
     assert 'class="window"' not in text(files, ".html")  # a task sheet is not posted
+
+
+def test_handover_carries_the_full_claim_not_just_the_principal() -> None:
+    from casebook.claim import claim_for
+    from casebook.model import Stage
+
+    case = make_case()
+    book = make_book(case)
+    agency = Stage(id="agency", channel=Channel.AGENCY, after_previous=16, template="handover")
+    act = DueAction(case_id="janssens", kind="handover", date=date(2026, 12, 20), stage=agency,
+                    channel="agency", template="handover", deadline=None,
+                    invoices=("2026-0042", "2026-0050"))
+    statement = letters.statement_for(book, case, act)
+    full = claim_for(book, case, date(2026, 12, 20))
+    assert statement.principal == D("1350.00")
+    assert statement.interest == full.interest > 0
+    assert statement.costs == full.costs == D("80.00")  # 2 x 40.00 (law of 2 August 2002)
+    assert statement.total == full.total > statement.principal
+    md = letters.render_letter(book, case, act, book_root=NO_BOOK).markdown
+    assert "€\u00a080,00" in md and "Totaal te betalen" in md
+    # A stage that names its charges keeps them.
+    only_interest = dataclasses.replace(act, stage=dataclasses.replace(
+        agency, charges=frozenset({Charge.INTEREST})))
+    assert letters.statement_for(book, case, only_interest).costs == 0
 
 
 def test_thank_you_is_warm_and_asks_nothing() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..advance import advance as run_advance
-from ..engine import DueAction, case_state, schedule as engine_schedule
+from ..engine import DueAction, as_action, case_state, schedule as engine_schedule
 from ..errors import BookError
 from .common import (
     _parse_date,
@@ -107,7 +107,7 @@ def schedule(book_root: Path, case_id: str, today: date | None, until: date | No
     end = until or day + timedelta(days=365)
     state = case_state(book, case, day)
     timeline = engine_schedule(book, case, day, end)
-    rows = [_row(book, due) for due in timeline]
+    rows = [_row(book, case, due, earlier=timeline[:n]) for n, due in enumerate(timeline)]
     if as_json:
         echo_json({
             "case": case.id,
@@ -131,11 +131,15 @@ def schedule(book_root: Path, case_id: str, today: date | None, until: date | No
         )
 
 
-def _row(book, due: DueAction) -> dict:
+def _row(book, case, due: DueAction, *, earlier: list[DueAction]) -> dict:
+    """One scheduled action, its total as of its day: the actions scheduled before it count
+    as taken (a consumer's waiting period, earlier reminder fees), as they will be."""
+    from dataclasses import replace
+
     from ..advance import claimed_total
     from ..dump import money
 
-    case = book.cases[due.case_id]
+    case = replace(case, actions=(*case.actions, *(as_action(d) for d in earlier)))
     return {
         "date": due.date.isoformat(),
         "kind": str(due.kind),
