@@ -60,6 +60,8 @@ class ExportResult:
     handover_file: str | None = None
     mentions: tuple[str, ...] = ()
     """Files of this case that name another debtor (exported only with `allow_mentions`)."""
+    already: bool = False
+    """Nothing was done: this very bundle was handed over and recorded already."""
 
 
 def export_case(
@@ -71,15 +73,21 @@ def export_case(
     out: Path | None = None,
     record: bool = True,
     allow_mentions: bool = False,
+    store: Store | None = None,
 ) -> ExportResult:
     """Write the agency bundle of `case_id` (default `<case-id>-<today>.bundle` in the current
-    folder) and record the handover. Raises `BookError` with the problems that prevent it."""
+    folder) and record the handover. Raises `BookError` with the problems that prevent it.
+
+    A caller that already holds the book's lock passes its `store` (no batch open on it).
+    """
     from .load import load_book
 
     root = Path(root).resolve()
-    store = Store(root)
+    held = store is not None and store._locked
+    store = store or Store(root)
     folder = f"cases/{case_id}"
-    with store.lock():
+    with contextlib.nullcontext() if held else store.lock():
+        store.recover()  # finish the working-tree step of an interrupted commit first
         if record:
             store.check_writable()
         head = store.head()
@@ -106,6 +114,10 @@ def export_case(
                             blocking)
         if not len(history):
             raise BookError(f"no commit has recorded {folder} yet: commit it before exporting")
+        target = Path(out) if out is not None else Path.cwd() / f"{case_id}-{today.isoformat()}.bundle"
+        done = _handed_over(root, history.commits[-1], case_id, target, today)
+        if done is not None:
+            return done
         objects = _Objects(store.repo)
         terms = ForeignTerms(book, case_id, extra_ids={c for commit in history for c in commit.cases})
         steps = _plan(history.commits, case_id, objects, terms)
@@ -117,15 +129,15 @@ def export_case(
         claim = _claim_json(root, book, case, today)
         timeline = timeline_markdown(book, case, [s.row() for s in steps], today=today, head=head)
         dossier = {
-            "claim.json": (json.dumps(claim, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+            "claim.json": (json.dumps(claim, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"),
             "claim.html": claim_html(book, case, claim).encode("utf-8"),
             "timeline.md": timeline.encode("utf-8"),
         }
-        target = Path(out) if out is not None else Path.cwd() / f"{case_id}-{today.isoformat()}.bundle"
         with tempfile.TemporaryDirectory(prefix="casebook-export-") as scratch:
             built = _build(
                 Path(scratch), objects, steps, folder=folder, final_files=final_files,
-                extra=extra, dossier=dossier, operator=book.settings.operator, when=when,
+                extra=extra, dossier=dossier, operator=book.settings.operator,
+                dated=history.get(head).committer_date if head in history else _date_of(store, head),
                 case_id=case_id, today=today, head=head,
             )
             found = _scan(Path(scratch), terms)
@@ -149,6 +161,37 @@ def export_case(
             sha, rel = _record_handover(store, book, case, claim, result, today=today, when=when)
             result = replace(result, handover=sha, handover_file=rel)
         return result
+
+
+def _date_of(store: Store, commit: str) -> datetime:
+    return datetime.fromisoformat(store.repo.git.log("-1", "--format=%cI", commit))
+
+
+def _handed_over(
+    root: Path, last: CommitInfo, case_id: str, target: Path, today: date
+) -> ExportResult | None:
+    """The result of an earlier run, when the case's last commit is the handover of this
+    very bundle (a rerun after a crash, or twice the same command): nothing to do again."""
+    import yaml
+
+    added = [c for c in last.changes_in(case_id) if c.status == "A"]
+    if len(added) != 1 or len(last.changes_in(case_id)) != 1:
+        return None
+    rel = added[0].path
+    name = rel.rsplit("/", 1)[-1]
+    if not (name.startswith(f"{today.isoformat()}-handover") and name.endswith(".yaml")):
+        return None
+    try:
+        record = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(record, dict) or record.get("bundle") != target.name or record.get("sha256") != digest:
+        return None
+    return ExportResult(
+        bundle=target, sha256=digest, commits=0, withheld=(), tip="", source_head=last.parents[0]
+        if last.parents else "", handover=last.sha, handover_file=rel, already=True,
+    )
 
 
 # -- which commits, with which message ----------------------------------------------------
@@ -445,7 +488,7 @@ def _build(
     extra: dict[str, bytes],
     dossier: dict[str, bytes],
     operator: Operator,
-    when: datetime,
+    dated: datetime,
     case_id: str,
     today: date,
     head: str,
@@ -496,7 +539,9 @@ def _build(
     final.update({name: ("100644", data) for name, data in dossier.items()})
     manifest = manifest_text({path: data for path, (_, data) in final.items()})
     final["MANIFEST.sha256"] = ("100644", manifest.encode("utf-8"))
-    who = _ident(operator.name, operator.email, when)
+    # Dated like the book commit it shows: the same book and --today give the same bundle,
+    # byte for byte, so anyone holding the book can rebuild it and compare.
+    who = _ident(operator.name, operator.email, dated)
     message = (
         f"Dossier for the agency: {case_id} as of {today.isoformat()}\n\n"
         "Adds the claim (claim.json, claim.html), the timeline and MANIFEST.sha256\n"
@@ -590,7 +635,8 @@ def _write_bundle(scratch: Path, target: Path) -> str:
     os.close(fd)
     try:
         result = subprocess.run(
-            ["git", "bundle", "create", "-q", tmp, "HEAD", "main"], cwd=scratch,
+            ["git", "-c", "pack.threads=1", "bundle", "create", "-q", tmp, "HEAD", "main"],
+            cwd=scratch,
             capture_output=True,
         )
         if result.returncode != 0:

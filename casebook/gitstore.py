@@ -50,6 +50,7 @@ from typing import Iterator, Mapping
 
 import git
 
+from .crashpoints import crash_point
 from .errors import BookError
 from .fsutil import atomic_write
 from .model import Operator
@@ -59,6 +60,7 @@ JOURNAL_NAME = "casebook-batch.json"
 ZERO = "0" * 40
 FILE_MODE = "100644"
 INDEX_LOCK_RETRIES = 50
+_HELD: set[str] = set()  # lock files this process holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,11 @@ class Store:
     def lock(self, *, wait: bool = True) -> Iterator[None]:
         """Hold the book-wide writer lock (in .git, so it is never committed)."""
         path = self.git_dir / LOCK_NAME
+        key = str(path.resolve())
+        if key in _HELD:
+            # flock would wait for ourselves forever: a second Store on the same book in
+            # this process must be handed the first one instead.
+            raise BookError("this process already holds the book's lock: pass its Store along")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             try:
@@ -152,8 +159,11 @@ class Store:
                     ) from None
                 raise
             self._locked = True
+            _HELD.add(key)
             yield
         finally:
+            if self._locked:
+                _HELD.discard(key)
             self._locked = False
             os.close(fd)
 
@@ -367,6 +377,7 @@ class Batch:
         body = b"\n".join(lines) + b"\n\n" + _clean_message(message).encode("utf-8")
         self._tip = pack.add(_COMMIT, body).hex()
         self._pending.append((self._tip, checked))
+        crash_point("batch:commit")
         if len(self._pending) >= self.flush_every:
             self.flush()
         return PendingCommit(self._tip)
@@ -378,6 +389,7 @@ class Batch:
         assert self._pack is not None and self._tip is not None
         pack, self._pack = self._pack, None
         pack.finish()  # durable and visible to git before anything points at it
+        crash_point("batch:pack")
         self._root.forget_bases()
         tip = self._tip
         final: dict[str, bytes | None] = {}
@@ -399,6 +411,7 @@ class Batch:
                 f"writer?): the last {len(self._pending)} commit(s) were not recorded; "
                 "run the command again"
             )
+        crash_point("batch:branch")
         self.base = tip
         self.flushed += [sha for sha, _ in self._pending]
         self._pending = []
@@ -407,7 +420,9 @@ class Batch:
                 _remove(self.store.root, rel)
             else:
                 _replace(self.store.root / rel, data)
+            crash_point("batch:tree")
         _update_index(self.store, blobs)
+        crash_point("batch:index")
         os.sync()
         journal.unlink()
 

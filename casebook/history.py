@@ -263,10 +263,11 @@ def _cached_log(repo: git.Repo, head: str) -> bytes:
         data = data.rstrip(b"\n") + b"\x00" + _log(repo, [f"{cached_head}..{head}"])
     else:
         data = _log(repo, [head])
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{CACHE_NAME}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(f"{_CACHE_KEY} {head}\n".encode() + data)
-    os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # a read-only repository just gets no cache
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{CACHE_NAME}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(f"{_CACHE_KEY} {head}\n".encode() + data)
+        os.replace(tmp, path)
     return data
 
 

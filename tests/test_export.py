@@ -161,8 +161,9 @@ def test_the_bundle_holds_exactly_the_commits_that_touched_the_case(exported) ->
     root, touching, result, clone = exported
     log = git(clone, "log", "--reverse", "--format=%an|%ae|%aI|%cn|%ce|%cI|%(trailers:key=Casebook-Original-Commit,valueonly)%x00")
     entries = [e.strip("\n") for e in log.split("\x00") if e.strip()]
-    dossier = entries.pop()  # the last commit adds the dossier
-    assert dossier.startswith("Casebook Robot|robot@studionoord.be|2026-11-24T10:00:00+01:00")
+    dossier = entries.pop()  # the last commit adds the dossier, dated like the book's commit
+    source = git(root, "log", "-1", "--format=%cI", result.source_head).strip()
+    assert dossier.startswith(f"Casebook Robot|robot@studionoord.be|{source}|Casebook Robot|")
     originals = [e.rsplit("|", 1)[1].strip() for e in entries]
     assert originals == touching
     for entry, sha in zip(entries, touching):
@@ -369,3 +370,32 @@ def test_side_branch_work_is_exported_in_order_and_the_last_state_wins(small: Pa
     assert git(clone, "rev-parse", f"HEAD:cases/{case}") == git(small, "rev-parse", f"HEAD:cases/{case}")
     assert git(clone, "rev-list", "--merges", "HEAD") == ""  # one line of history
     subprocess.run(["git", "fsck", "--full", "--strict"], cwd=clone, check=True, capture_output=True)
+
+
+def test_a_caller_holding_the_lock_passes_its_store(small: Path, tmp_path: Path) -> None:
+    from casebook.gitstore import Store
+
+    store = Store(small)
+    with store.lock():
+        result = export_case(small, debtor(0)["id"], today=TODAY, when=WHEN,
+                             out=tmp_path / "held.bundle", store=store)
+    assert result.handover and git(small, "rev-parse", "HEAD").strip() == result.handover
+
+
+def test_the_same_book_and_date_give_the_same_bundle_and_a_rerun_records_nothing(
+    small: Path, tmp_path: Path
+) -> None:
+    case = debtor(0)["id"]
+    first = export_case(small, case, today=TODAY, when=WHEN, out=tmp_path / "a.bundle", record=False)
+    again = export_case(small, case, today=TODAY, when=WHEN + timedelta(hours=3),
+                        out=tmp_path / "b.bundle", record=False)
+    assert (tmp_path / "a.bundle").read_bytes() == (tmp_path / "b.bundle").read_bytes()
+    assert first.sha256 == again.sha256
+    recorded = export_case(small, case, today=TODAY, when=WHEN, out=tmp_path / "c.bundle")
+    head = git(small, "rev-parse", "HEAD").strip()
+    rerun = export_case(small, case, today=TODAY, when=WHEN, out=tmp_path / "c.bundle")
+    assert rerun.already and rerun.handover == recorded.handover == head
+    assert git(small, "rev-parse", "HEAD").strip() == head
+    result = CliRunner().invoke(main, ["export", case, "--book", str(small), "--out",
+                                       str(tmp_path / "c.bundle"), "--today", "2026-11-24"])
+    assert result.exit_code == 0 and "Already handed over" in result.output

@@ -270,15 +270,19 @@ def test_recovery_rolls_files_back_when_the_branch_never_moved(book: Path) -> No
 
 
 def test_the_lock_is_taken_when_the_caller_does_not_hold_it(book: Path) -> None:
-    store = Store(book)
-    other = Store(book)
-    with store.batch():
-        with pytest.raises(BookError, match="another casebook command"):
-            with other.lock(wait=False):
-                pass
-    with other.lock(wait=False):
-        pass
-    assert os.path.exists(book / ".git" / "casebook.lock")
+    probe = (
+        f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); from pathlib import Path; "
+        "from casebook.gitstore import Store; from casebook.errors import BookError\n"
+        f"try:\n    Store(Path({str(book)!r})).lock(wait=False).__enter__(); print('free')\n"
+        "except BookError as e:\n    print(e)"
+    )
+
+    def other_process() -> str:
+        return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout
+
+    with Store(book).batch():
+        assert "another casebook command is writing" in other_process()
+    assert other_process().strip() == "free"
 
 
 def test_a_big_tree_is_written_as_deltas_that_git_reads_back(tmp_path: Path) -> None:
@@ -319,3 +323,12 @@ def test_a_big_tree_is_written_as_deltas_that_git_reads_back(tmp_path: Path) -> 
         assert not (root / f"cases/{case}").exists()
         assert git(root, "ls-tree", "--name-only", "HEAD", f"cases/{case}") == ""
     assert (root / f"cases/{cases[258]}/debtor.yaml").exists()
+
+
+def test_a_second_lock_in_the_same_process_fails_instead_of_waiting_forever(book: Path) -> None:
+    with Store(book).lock():
+        with pytest.raises(BookError, match="already holds the book's lock"):
+            with Store(book).lock():
+                pass
+    with Store(book).lock():  # released
+        pass

@@ -76,7 +76,12 @@ def export(
             "handover": result.handover,
             "handover_file": result.handover_file,
             "mentions": list(result.mentions),
+            "already": result.already,
         })
+        return
+    if result.already:
+        click.echo(f"Already handed over: {result.bundle} (sha256 {result.sha256}) is recorded in "
+                   f"{result.handover_file} (commit {(result.handover or '')[:12]}); nothing to do.")
         return
     click.echo(f"Wrote {result.bundle}: {result.commits} commit(s) of cases/{case_id}/ and the "
                f"dossier (sha256 {result.sha256}).")
