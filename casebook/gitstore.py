@@ -361,19 +361,26 @@ class Batch:
             checked[clean] = data
         if not checked:
             raise BookError("nothing to commit: no files given")
+        author_line = self._ident("author", author, when)
+        committer_line = self._ident("committer", author, when)
         pack = self._pack or self._open_pack()
-        for rel, data in checked.items():
-            parts = rel.encode("utf-8").split(b"/")
-            if data is None:
-                self._root.remove(parts)
-            else:
-                self._root.put(parts, _FILE, pack.add(_BLOB, data))
-        tree = self._root.write(pack)
+        try:
+            for rel, data in checked.items():
+                parts = rel.encode("utf-8").split(b"/")
+                if data is None:
+                    self._root.remove(parts)
+                else:
+                    self._root.put(parts, _FILE, pack.add(_BLOB, data))
+            tree = self._root.write(pack)
+        except BaseException:
+            # The trees in memory may hold half of this commit: later ones must not build on it.
+            self._failed = "an earlier commit of this batch failed; the batch stopped there"
+            raise
         lines = [b"tree " + tree.hex().encode()]
         if self._tip:
             lines.append(b"parent " + self._tip.encode())
-        lines.append(b"author " + self._ident("author", author, when))
-        lines.append(b"committer " + self._ident("committer", author, when))
+        lines.append(b"author " + author_line)
+        lines.append(b"committer " + committer_line)
         body = b"\n".join(lines) + b"\n\n" + _clean_message(message).encode("utf-8")
         self._tip = pack.add(_COMMIT, body).hex()
         self._pending.append((self._tip, checked))
@@ -384,7 +391,7 @@ class Batch:
 
     def flush(self) -> None:
         """Make every commit so far part of the branch, its files in the working tree."""
-        if self._failed or not self._pending:
+        if not self._pending:
             return
         assert self._pack is not None and self._tip is not None
         pack, self._pack = self._pack, None

@@ -332,3 +332,29 @@ def test_a_second_lock_in_the_same_process_fails_instead_of_waiting_forever(book
                 pass
     with Store(book).lock():  # released
         pass
+
+
+def test_a_commit_that_fails_half_way_stops_the_batch_and_keeps_the_earlier_ones(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import casebook.gitstore as gs
+
+    real_put = gs._Tree.put
+
+    def put(self, parts, mode, sha):  # type: ignore[no-untyped-def]
+        if parts[-1] == b"boom.md":
+            raise OSError("disk trouble")
+        real_put(self, parts, mode, sha)
+
+    monkeypatch.setattr(gs._Tree, "put", put)
+    with pytest.raises(OSError):
+        with Store(book).batch() as b:
+            b.commit(action("acme", 1), message("acme", 1), author=OP, when=WHEN)
+            try:
+                b.commit({"cases/bolt/a.md": b"a\n", "cases/bolt/boom.md": b"b\n"}, "half", author=OP, when=WHEN)
+            except OSError:
+                with pytest.raises(BookError, match="an earlier commit of this batch failed"):
+                    b.commit(action("cora", 2), message("cora", 2), author=OP, when=WHEN)
+                raise
+    assert git(book, "log", "-2", "--format=%s").splitlines() == ["acme: reminder 1 (email)", "start"]
+    assert status(book) == "" and not (book / "cases/bolt/a.md").exists()
