@@ -24,6 +24,7 @@ from .interest import InterestPeriod, total
 from .law import ZERO, Context, CostLine, LawOptions
 from .model import ActionKind, Book, Case, Channel, Charge
 from .rates import RateTables, shipped_tables
+from .wording import Text, english
 
 __all__ = ["Claim", "CostLine", "InterestPeriod", "InvoiceClaim", "LawOptions", "claim_for"]
 
@@ -68,6 +69,9 @@ class Claim:
     pending: tuple[CostLine, ...] = ()
     """Costs not yet due that a consumer reminder must announce (Book XIX, 14-dagenbrief)."""
     warnings: tuple[str, ...] = field(default=())
+    """In English (`casebook claim`, JSON); `notices` holds the same as phrases."""
+    notices: tuple[Text, ...] = ()
+    """The warnings as phrases (`casebook.wording`), for letters in the debtor's language."""
 
     @property
     def paid(self) -> Decimal:
@@ -207,5 +211,6 @@ def claim_for(
         credit=allocation.credit,
         cost_lines=tuple(outcome.cost_lines),
         pending=tuple(outcome.pending),
-        warnings=tuple(outcome.warnings),
+        warnings=tuple(english(w) for w in outcome.warnings),
+        notices=tuple(outcome.warnings),
     )

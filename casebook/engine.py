@@ -54,7 +54,18 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from .balance import InvoiceBalance, allocate
-from .model import Action, ActionKind, Book, Case, Channel, Kind, Note, Policy, Stage
+from .model import (
+    Action,
+    ActionKind,
+    Book,
+    Case,
+    Channel,
+    Installment,
+    Kind,
+    Note,
+    Policy,
+    Stage,
+)
 from .policy import granted_deadline, is_pre_due, nominal_offsets, window_lead
 from .workdays import is_working_day
 
@@ -95,6 +106,8 @@ class DueAction:
     """Why now, for people: the commit body and the dry-run listing."""
     balance: Decimal = ZERO
     """Principal open on the invoices covered."""
+    missed: Installment | None = None
+    """A plan breach: the installment that was not paid in time (letters name it)."""
 
     @property
     def stem(self) -> str:
@@ -494,12 +507,12 @@ class _Evaluation:
                 break
             required += item.amount
             if paid < required:
-                return self._breach(item.due, item.amount, paid, required)
+                return self._breach(item, paid, required)
         if installments and self.today <= installments[-1].due + grace:
             self.paused_by.append(f"payment plan of {note.date.isoformat()} honoured so far")
         return None
 
-    def _breach(self, due: date, amount: Decimal, paid: Decimal, required: Decimal) -> DueAction:
+    def _breach(self, missed: Installment, paid: Decimal, required: Decimal) -> DueAction:
         channel = self._written_channel(Channel.EMAIL)
         return DueAction(
             case_id=self.case.id,
@@ -514,10 +527,11 @@ class _Evaluation:
             ),
             invoices=tuple(b.number for b in self.collectable),
             reason=(
-                f"payment plan broken: installment of {amount} due {due.isoformat()} not paid "
-                f"(paid {paid} of {required} due by now)"
+                f"payment plan broken: installment of {missed.amount} due "
+                f"{missed.due.isoformat()} not paid (paid {paid} of {required} due by now)"
             ),
             balance=sum((b.open for b in self.collectable), ZERO),
+            missed=missed,
         )
 
     def _thanks(self, anchor: InvoiceBalance | None) -> DueAction | None:

@@ -16,6 +16,7 @@ from .balance import InvoiceBalance
 from .interest import InterestPeriod
 from .model import Action, ActionKind, Book, Case, Channel, Charge, ContractTerms, Kind
 from .rates import RatePeriod, RateTable, RateTables, split
+from .wording import Phrase, Text, english
 from .workdays import add_working_days
 
 ZERO = Decimal("0")
@@ -45,13 +46,23 @@ class LawOptions:
 
 @dataclass(frozen=True, slots=True)
 class CostLine:
-    """One cost in a claim, with what it is based on (letters print it)."""
+    """One cost in a claim, with what it is based on (letters print it).
+
+    `label` and `basis` are the English wording (`casebook claim`, JSON, the site);
+    `label_text` and `basis_text` the same as phrases, which letters say in the debtor's
+    language (`casebook.wording`). Build one with `cost_line`."""
 
     code: str
-    """`compensation`, `damages`, `collection-costs` or `reminder-fee` (for translations)."""
+    """`compensation`, `damages`, `collection-costs` or `reminder-fee`."""
     label: str
     amount: Decimal
     basis: str
+    label_text: Text = ()
+    basis_text: Text = ()
+
+
+def cost_line(code: str, label: Text, amount: Decimal, basis: Text) -> CostLine:
+    return CostLine(code, english(label), amount, english(basis), label, basis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +109,13 @@ class Outcome:
     cost_lines: list[CostLine] = field(default_factory=list)
     pending: list[CostLine] = field(default_factory=list)
     """Costs not yet due that a reminder must announce (Book XIX, 14-dagenbrief)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Text] = field(default_factory=list)
+    """As phrases: `Claim.warnings` is their English wording, letters say them."""
 
-    def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+    def warn(self, message: Text | Phrase) -> None:
+        text = (message,) if isinstance(message, Phrase) else message
+        if text not in self.warnings:
+            self.warnings.append(text)
 
 
 def rate_periods(

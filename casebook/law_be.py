@@ -23,22 +23,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .costs import (
-    BE_CONSUMER_FEE_CAP,
-    BE_FLAT_COMPENSATION,
-    book_xix_damages,
-    damages_clause,
-    percent_text,
-)
+from .costs import BE_CONSUMER_FEE_CAP, BE_FLAT_COMPENSATION, book_xix_damages, damages_clause
 from .interest import accrue, fixed, lowest
 from .law import (
     PAPER,
     ZERO,
     Context,
-    CostLine,
     InvoiceOutcome,
     Outcome,
     be_consumer_charge_from,
+    cost_line,
     covers,
     first_reminder,
     is_consumer,
@@ -48,6 +42,7 @@ from .law import (
 )
 from .model import Charge
 from .rates import RatePeriod
+from .wording import Text, phrase
 
 
 def apply(ctx: Context) -> Outcome:
@@ -91,10 +86,7 @@ def _rates(ctx: Context, start: date, outcome: Outcome) -> tuple[RatePeriod, ...
         else rate_periods(ctx.tables["be-legal"], start, ctx.as_of, outcome)
     )
     if contract is not None and any(contract > p.rate for p in b2b):
-        outcome.warn(
-            f"contract rate {percent_text(contract)} % is above the B2B rate that caps consumer "
-            "interest (Book XIX): the lower rate is used"
-        )
+        outcome.warn(phrase("contract-rate-capped", rate=contract))
     return lowest(agreed, b2b)
 
 
@@ -103,9 +95,9 @@ def _business_costs(ctx: Context, outcome: Outcome) -> None:
     flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
     if flat:
         count = sum(1 for b in late if outcome.invoices[b.number].compensation)
-        outcome.cost_lines.append(CostLine(
-            "compensation", "Flat compensation for recovery costs", flat,
-            f"{count} late invoice(s) x 40.00 (law of 2 August 2002, art. 6)",
+        outcome.cost_lines.append(cost_line(
+            "compensation", (phrase("label-be-compensation"),), flat,
+            (phrase("be-flat", count=count, each=BE_FLAT_COMPENSATION),),
         ))
     if not ctx.wants(Charge.COSTS) or not late:
         return
@@ -118,9 +110,9 @@ def _business_costs(ctx: Context, outcome: Outcome) -> None:
     amount, basis = clause
     if amount > flat:
         if flat:
-            basis += f", less the flat compensation {flat:.2f} already claimed"
+            basis += (phrase("less-flat", amount=flat),)
         outcome.cost_lines.append(
-            CostLine("damages", "Damages clause (general terms)", amount - flat, basis)
+            cost_line("damages", (phrase("label-damages-clause"),), amount - flat, basis)
         )
 
 
@@ -135,27 +127,27 @@ def _consumer_damages(ctx: Context, outcome: Outcome) -> None:
     if due_now:
         amount, basis = _capped_damages(ctx, sum((b.open for b in due_now), ZERO))
         if amount > 0:
-            outcome.cost_lines.append(CostLine(
-                "damages", "Damages (CEL Book XIX scale)", amount, basis,
+            outcome.cost_lines.append(cost_line(
+                "damages", (phrase("label-xix-damages"),), amount, basis,
             ))
     if late and len(due_now) < len(late):
         amount, basis = _capped_damages(ctx, sum((b.open for b in late), ZERO))
         already = sum((line.amount for line in outcome.cost_lines if line.code == "damages"), ZERO)
         if amount > already:
-            outcome.pending.append(CostLine(
-                "damages", "Damages if not paid within the waiting period (CEL Book XIX)",
-                amount, basis,
+            outcome.pending.append(cost_line(
+                "damages", (phrase("label-xix-pending"),), amount, basis,
             ))
 
 
-def _capped_damages(ctx: Context, balance: Decimal) -> tuple[Decimal, str]:
+def _capped_damages(ctx: Context, balance: Decimal) -> tuple[Decimal, Text]:
     amount, basis = book_xix_damages(balance)
     clause = damages_clause(
         balance, percent=ctx.contract.damages_percent, minimum=ctx.contract.damages_minimum
     )
     if clause is not None and clause[0] < amount:
-        return clause[0], f"damages clause {clause[1]} (below the Book XIX maximum {amount:.2f})"
-    return amount, f"maximum by CEL art. XIX.4 on the balance {balance:.2f}: {basis}"
+        return clause[0], (
+            phrase("clause-prefix"), *clause[1], phrase("below-xix", maximum=amount))
+    return amount, (phrase("xix-maximum", balance=balance), *basis)
 
 
 def _fees(ctx: Context, outcome: Outcome) -> None:
@@ -169,11 +161,14 @@ def _fees(ctx: Context, outcome: Outcome) -> None:
             if fee > 0 and covered:
                 asked.append((action.date, action.stage, str(action.channel), fee, covered))
     if ctx.fee > 0:
-        asked.append((ctx.as_of, "this reminder", ctx.channel or "", ctx.fee, list(ctx.balances)))
+        asked.append((ctx.as_of, "", ctx.channel or "", ctx.fee, list(ctx.balances)))
     for day, stage, channel, fee, covered in asked:
-        label = f"Reminder fee ({stage}, {day.isoformat()})"
+        # "" is the letter being written now.
+        label = (phrase("label-fee", stage=stage, day=day) if stage
+                 else phrase("label-fee-now", day=day),)
         if not consumer:
-            outcome.cost_lines.append(CostLine("reminder-fee", label, fee, "as the policy asks"))
+            outcome.cost_lines.append(
+                cost_line("reminder-fee", label, fee, (phrase("fee-as-asked"),)))
             continue
         # Book XIX: only a reminder sent after the waiting period of an invoice it is about.
         allowed = any(
@@ -181,16 +176,15 @@ def _fees(ctx: Context, outcome: Outcome) -> None:
             for b in covered
         )
         if not allowed:
-            outcome.warn(
-                f"reminder fee of {stage} on {day.isoformat()} not charged: a consumer's "
-                "first reminder and reminders within its waiting period are free (CEL Book XIX)"
-            )
+            outcome.warn(phrase("fee-not-charged", stage=stage, day=day) if stage
+                         else phrase("fee-not-charged-now", day=day))
             continue
-        amount, basis = min(fee, BE_CONSUMER_FEE_CAP), f"{min(fee, BE_CONSUMER_FEE_CAP):.2f}"
+        amount = min(fee, BE_CONSUMER_FEE_CAP)
+        basis: Text = (phrase("fee", amount=amount),)
         if fee > BE_CONSUMER_FEE_CAP:
-            basis += f" (policy asks {fee:.2f}; CEL Book XIX allows at most 7.50)"
+            basis += (phrase("fee-capped", asked=fee, cap=BE_CONSUMER_FEE_CAP),)
         postage = ctx.book.settings.postage
         if channel in PAPER and postage > 0:
             amount += postage
-            basis += f" + postage {postage:.2f}"
-        outcome.cost_lines.append(CostLine("reminder-fee", label, amount, basis))
+            basis += (phrase("postage", amount=postage),)
+        outcome.cost_lines.append(cost_line("reminder-fee", label, amount, basis))

@@ -27,9 +27,9 @@ from .interest import accrue, fixed
 from .law import (
     ZERO,
     Context,
-    CostLine,
     InvoiceOutcome,
     Outcome,
+    cost_line,
     covers,
     is_consumer,
     nl_notice_end,
@@ -38,6 +38,7 @@ from .law import (
     written_reminders,
 )
 from .model import Charge
+from .wording import phrase
 
 
 def apply(ctx: Context) -> Outcome:
@@ -74,10 +75,7 @@ def apply(ctx: Context) -> Outcome:
         ctx.wants(Charge.FEE)
         and any(stage_fee(ctx, a) > 0 for a in written_reminders(ctx.actions))
     ):
-        outcome.warn(
-            "reminder fees are not charged in the Netherlands: the WIK collection costs "
-            "cover all extrajudicial collection work"
-        )
+        outcome.warn(phrase("nl-no-fees"))
     return outcome
 
 
@@ -86,18 +84,18 @@ def _business_costs(ctx: Context, outcome: Outcome) -> None:
     flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
     if flat:
         count = sum(1 for b in late if outcome.invoices[b.number].compensation)
-        outcome.cost_lines.append(CostLine(
-            "compensation", "Minimum compensation for collection costs", flat,
-            f"{count} late invoice(s) x 40.00 (BW 6:96 lid 4)",
+        outcome.cost_lines.append(cost_line(
+            "compensation", (phrase("label-nl-compensation"),), flat,
+            (phrase("nl-flat", count=count, each=NL_B2B_MINIMUM),),
         ))
     if not ctx.wants(Charge.COSTS) or not late:
         return
     amount, basis = wik(sum((b.open for b in late), ZERO))
     if amount > flat:
         if flat:
-            basis += f", less the minimum compensation {flat:.2f} already claimed"
-        outcome.cost_lines.append(CostLine(
-            "collection-costs", "Collection costs (WIK scale, Besluit BIK)", amount - flat, basis,
+            basis += (phrase("less-minimum", amount=flat),)
+        outcome.cost_lines.append(cost_line(
+            "collection-costs", (phrase("label-wik"),), amount - flat, basis,
         ))
 
 
@@ -112,11 +110,8 @@ def _consumer_costs(ctx: Context, outcome: Outcome) -> None:
                 continue
             end = nl_notice_end(reminder, ctx.options)
             if reminder.deadline is not None and reminder.deadline < end:
-                outcome.warn(
-                    f"reminder of {reminder.date.isoformat()} gave a deadline "
-                    f"({reminder.deadline.isoformat()}) shorter than 14 days after receipt: "
-                    "it is not a valid 14-dagenbrief (BW 6:96 lid 6)"
-                )
+                outcome.warn(phrase(
+                    "not-14-dagenbrief", sent=reminder.date, deadline=reminder.deadline))
                 continue
             charge_from = end + timedelta(1)
             previous = outcome.invoices[balance.number].charge_from
@@ -127,15 +122,12 @@ def _consumer_costs(ctx: Context, outcome: Outcome) -> None:
             eligible.append(balance)
     if eligible:
         amount, basis = wik(sum((b.open for b in eligible), ZERO))
-        outcome.cost_lines.append(CostLine(
-            "collection-costs", "Collection costs (WIK scale, Besluit BIK)", amount,
-            basis + " (after the 14-dagenbrief, BW 6:96 lid 6)",
+        outcome.cost_lines.append(cost_line(
+            "collection-costs", (phrase("label-wik"),), amount,
+            basis + (phrase("after-14-dagenbrief"),),
         ))
     if late and len(eligible) < len(late):
         amount, basis = wik(sum((b.open for b in late), ZERO))
-        outcome.pending.append(CostLine(
-            "collection-costs",
-            "Collection costs if not paid within 14 days after receipt of this letter "
-            "(WIK scale, BW 6:96 lid 6)",
-            amount, basis,
+        outcome.pending.append(cost_line(
+            "collection-costs", (phrase("label-wik-pending"),), amount, basis,
         ))

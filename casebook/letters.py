@@ -28,12 +28,13 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from markdown_it import MarkdownIt
 
-from . import refs, templating
+from . import refs, templating, wording
 from .dump import cents
 from .errors import BookError
 from .model import Book, Case, Channel, Charge, Kind, Stage
 from .resources import shipped
 from .policy import granted_deadline
+from .wording import Text
 
 ZERO = Decimal("0")
 ASSETS = Path(__file__).resolve().parent / "letter_assets"
@@ -75,16 +76,6 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Names of the money engine's cost lines (by `CostLine.code`) in each language.
-COST_LABELS: dict[str, dict[str, str]] = {
-    "nl": {"compensation": "Forfaitaire vergoeding", "damages": "Schadebeding",
-           "collection-costs": "Buitengerechtelijke incassokosten", "reminder-fee": "Aanmaningskosten"},
-    "fr": {"compensation": "Indemnité forfaitaire", "damages": "Clause pénale",
-           "collection-costs": "Frais de recouvrement extrajudiciaires",
-           "reminder-fee": "Frais de rappel"},
-    "en": {"compensation": "Flat-rate compensation", "damages": "Damages clause",
-           "collection-costs": "Extrajudicial collection costs", "reminder-fee": "Reminder fee"},
-}
 
 #: Channels whose document goes to the debtor (and so gets an address window).
 _POSTED = {Channel.EMAIL.value, Channel.LETTER.value, Channel.REGISTERED.value}
@@ -142,13 +133,18 @@ class InterestPeriod:
 
 @dataclass(frozen=True, slots=True)
 class CostLine:
-    """A compensation, damages clause, collection cost or fee, with what it is based on."""
+    """A compensation, damages clause, collection cost or fee, with what it is based on.
+
+    `label` and `basis` are English; a letter says `label_text` and `basis_text` in the
+    debtor's language (`casebook.wording`)."""
 
     code: str
-    """`compensation`, `damages`, `collection-costs`, `reminder-fee`: the letter's label."""
+    """`compensation`, `damages`, `collection-costs`, `reminder-fee`."""
     label: str
     basis: str
     amount: Decimal
+    label_text: Text = ()
+    basis_text: Text = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +163,8 @@ class Statement:
     pending: tuple[CostLine, ...] = ()
     """Costs not due yet that a consumer reminder must announce (Book XIX, 14-dagenbrief)."""
     warnings: tuple[str, ...] = ()
+    """In English; `notices` are the same as phrases, said in the letter's language."""
+    notices: tuple[Text, ...] = ()
 
     @property
     def total(self) -> Decimal:
@@ -225,10 +223,16 @@ def statement_for(book: Book, case: Case, action: ActionLike, *, book_root: Path
             for number, p in claim.periods()
         ),
         costs=claim.costs,
-        cost_lines=tuple(CostLine(c.code, c.label, c.basis, c.amount) for c in claim.cost_lines),
-        pending=tuple(CostLine(c.code, c.label, c.basis, c.amount) for c in pending),
+        cost_lines=tuple(_cost_line(c) for c in claim.cost_lines),
+        pending=tuple(_cost_line(c) for c in pending),
         warnings=claim.warnings,
+        notices=claim.notices,
     )
+
+
+def _cost_line(line: Any) -> CostLine:
+    return CostLine(line.code, line.label, line.basis, line.amount, line.label_text,
+                    line.basis_text)
 
 
 def _policy_charges_costs(book: Book, case: Case) -> bool:
@@ -273,7 +277,35 @@ def _filters(locale: str, currency: str) -> dict[str, Any]:
         compact = str(_defined(value)).replace(" ", "").upper()
         return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
-    return {"money": money, "date": long_date, "percent": percent, "iban": iban}
+    language = locale.split("_")[0]
+
+    def channel(value: str) -> str:
+        return wording.channel_name(str(_defined(value)), language)
+
+    def step(value: str) -> str:
+        return wording.step_name(str(_defined(value)), language)
+
+    return {"money": money, "date": long_date, "percent": percent, "iban": iban,
+            "channel": channel, "step": step}
+
+
+@functools.lru_cache(maxsize=16)
+def wording_formats(locale: str) -> wording.Formats:
+    """How the money engine's explanations write numbers, dates and steps in a letter:
+    `1.210,00`, `10,5`, `22 november 2026`, `ingebrekestelling` (nl_BE)."""
+    language = locale.split("_")[0]
+    return wording.Formats(
+        amount=lambda value: format_decimal(cents(value), "#,##0.00", locale=locale),
+        percent=lambda value: format_decimal(Decimal(value).normalize(), "#,##0.##",
+                                             locale=locale),
+        day=lambda value: format_date(value, "long", locale=locale),
+        step=lambda value: wording.step_name(value, language),
+    )
+
+
+def say(text: wording.Text, language: str, locale: str) -> str:
+    """A money-engine explanation in the letter's language and formats."""
+    return wording.say(text, language, wording_formats(locale))
 
 
 # -- templates -------------------------------------------------------------------------
@@ -421,9 +453,10 @@ def letter_context(
     charges = sorted(c.value for c in stage.charges) if stage is not None else []
     open_invoices = statement.invoices
     asks_payment = template not in _NO_PAYMENT_REQUEST and statement.total > 0
+    locale = locale_for(book, case)
     return {
         "language": language,
-        "locale": locale_for(book, case),
+        "locale": locale,
         "kind": kind,
         "channel": channel,
         "template": template,
@@ -465,17 +498,19 @@ def letter_context(
         "interest_periods": [_period_dict(p) for p in statement.interest_periods],
         "costs": statement.costs,
         "cost_lines": [
-            {"label": COST_LABELS.get(language, {}).get(c.code, c.label), "basis": c.basis,
-             "amount": c.amount}
+            {"label": say(c.label_text, language, locale) if c.label_text else c.label,
+             "basis": say(c.basis_text, language, locale) if c.basis_text else c.basis,
+             "amount": c.amount, "code": c.code}
             for c in statement.cost_lines
         ],
         "total": statement.total,
-        "warnings": list(statement.warnings),
+        "warnings": [say(w, language, locale) for w in statement.notices],
         "reference": payment_reference(case, statement),
         "announced_costs": announced_costs(statement),
         "asks_payment": asks_payment,
         "paid_invoices": _paid_invoices(case, action),
         "plan": _plan(case),
+        "missed": _missed(action),
         "history": [
             {"date": a.date, "stage": a.stage or a.kind.value, "channel": a.channel, "total": a.total}
             for a in sorted(case.actions, key=lambda a: (a.date, a.id))
@@ -540,6 +575,12 @@ def _paid_invoices(case: Case, action: ActionLike) -> list[dict[str, Any]]:
         for inv in sorted(case.invoices, key=lambda i: (i.due, i.number))
         if not wanted or inv.number in wanted
     ]
+
+
+def _missed(action: ActionLike) -> dict[str, Any] | None:
+    """For a plan breach: the installment that was not paid in time."""
+    missed = getattr(action, "missed", None)
+    return {"due": missed.due, "amount": missed.amount} if missed is not None else None
 
 
 def _plan(case: Case) -> dict[str, Any] | None:

@@ -23,8 +23,9 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from .errors import Problem
-from .fsutil import inside
+from .fsutil import inside, read_inside
 from .resources import data
+from .wording import Text, phrase
 
 TABLES = ("be-commercial", "be-legal", "nl-commercial", "nl-statutory")
 """The tables casebook needs; a book may define others, they are shown but unused."""
@@ -79,7 +80,7 @@ class RateTable:
     def rate_on(self, day: date) -> Decimal:
         return rate_on(self, day)
 
-    def split(self, start: date, end: date) -> tuple[tuple[RatePeriod, ...], tuple[str, ...]]:
+    def split(self, start: date, end: date) -> tuple[tuple[RatePeriod, ...], tuple[Text, ...]]:
         return split(self, start, end)
 
 
@@ -108,27 +109,25 @@ def rate_on(table: RateTable, day: date) -> Decimal:
 
 def split(
     table: RateTable, start: date, end: date
-) -> tuple[tuple[RatePeriod, ...], tuple[str, ...]]:
-    """The days `start`..`end` (included) cut at each rate change, and warnings.
+) -> tuple[tuple[RatePeriod, ...], tuple[Text, ...]]:
+    """The days `start`..`end` (included) cut at each rate change, and warnings (phrases,
+    `casebook.wording`).
 
     Before the first row the first rate is used, past `known_until` the last one; both say so
     in a warning, so a claim never relies on a guessed rate silently.
     """
     if end < start:
         return (), ()
-    warnings: list[str] = []
+    warnings: list[Text] = []
     first, last = table.rows[0], table.rows[-1]
     if start < first.start:
-        warnings.append(
-            f"{table.name}: no rate known before {first.start}; "
-            f"used {_pct(first.rate)} (the first known) from {start}"
-        )
+        warnings.append((phrase(
+            "rate-before-first", table=table.name, first=first.start, rate=first.rate,
+            start=start),))
     if end > table.known_until:
-        warnings.append(
-            f"{table.name}: rate after {table.known_until} not known yet; used "
-            f"{_pct(last.rate)} (the last known, from {last.start}) up to {end}. "
-            f"Add the new rate to the book's {BOOK_FOLDER}/{table.name}.yaml."
-        )
+        warnings.append((phrase(
+            "rate-after-last", table=table.name, known=table.known_until, rate=last.rate,
+            since=last.start, end=end, folder=BOOK_FOLDER),))
     periods: list[RatePeriod] = []
     cursor = start
     for i, row in enumerate(table.rows):
@@ -145,10 +144,6 @@ def split(
                 periods.append(RatePeriod(lo, hi, row.rate))
             cursor = hi + timedelta(days=1)
     return tuple(periods), tuple(warnings)
-
-
-def _pct(rate: Decimal) -> str:
-    return f"{rate.normalize():f} %"
 
 
 def _add_months(day: date, months: int) -> date:
@@ -252,7 +247,7 @@ def shipped_tables() -> RateTables:
 def book_folder(root: Path) -> tuple[str, list[Problem]]:
     """The book's rate folder: `rates.folder` in casebook.yaml, else `rates`."""
     try:
-        settings = yaml.safe_load((root / "casebook.yaml").read_text(encoding="utf-8"))
+        settings = yaml.safe_load(read_inside(root, "casebook.yaml").decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return BOOK_FOLDER, []  # `casebook check` reports an unreadable casebook.yaml
     section = settings.get("rates") if isinstance(settings, dict) else None
@@ -284,8 +279,11 @@ def load_tables(root: Path | None) -> tuple[RateTables, list[Problem]]:
     for path in sorted(folder.glob("*.yaml")):
         rel = f"{name}/{path.name}"
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            text = read_inside(root, rel).decode("utf-8")
+        except OSError as error:
+            problems.append(Problem(rel, 1, f"cannot read: {error.strerror or error}"))
+            continue
+        except UnicodeDecodeError as error:
             problems.append(Problem(rel, 1, f"cannot read: {error}"))
             continue
         table, found = parse_table(path.stem, text, rel)

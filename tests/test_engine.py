@@ -190,6 +190,7 @@ def test_plan_honoured_pauses_and_one_late_installment_breaks_it_once():
     assert state.status == Status.PAUSED and state.paused_by[0].startswith("payment plan")
     due = engine.due_actions(book_with(case), date(2026, 4, 21))
     assert [(d.kind, d.deadline) for d in due] == [(ActionKind.PLAN_BREACH, date(2026, 5, 1))]
+    assert due[0].missed == Installment(date(2026, 4, 15), D("500"))  # the letter names it
     case = replace(case, actions=(*case.actions, engine.as_action(due[0])))
     # Recorded once; escalation resumes (a call may come at once, letters after the deadline).
     assert [d.label for d in engine.due_actions(book_with(case), date(2026, 4, 22))] == ["call"]

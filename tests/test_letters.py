@@ -342,3 +342,101 @@ def test_markup_in_debtor_data_cannot_inject_html() -> None:
     html = text(files, ".html")
     assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+# -- every word in the letter's language ------------------------------------------------
+
+#: English wording of the money engine and the engine (what `casebook claim` prints): none
+#: of it may reach a Dutch or French letter.
+ENGLISH_ONLY = (
+    "late invoice", "law of 2 August", "less the", "already claimed", "capped at",
+    "policy asks", "as the policy", "postage", "maximum by", "the part above", "Damages",
+    "Flat compensation", "Minimum compensation", "Collection costs", "Reminder fee",
+    "payment plan broken", "installment of", "not charged", "this reminder", "waiting period",
+    "after the 14-dagenbrief", "rate after", "not known yet", "registered letter",
+    "collection agency", "second reminder", "formal notice", "| email |", "| registered |",
+    "formal-notice", "reminder",
+)
+
+
+def _costly_book(language: str, jurisdiction: str, kind: Kind):
+    """A case whose formal notice carries every kind of cost line and a warning or two."""
+    from casebook.model import Action, ActionKind, Installment, Note, Plan, Policy, Stage
+
+    reminder = Stage(id="reminder", channel=Channel.EMAIL, after_due=7, template="reminder",
+                     deadline_days=10, fee=D("5.00"))
+    notice = Stage(id="formal-notice", channel=Channel.REGISTERED, after_previous=14,
+                   template="formal-notice", deadline_days=15, fee=D("9.00"),
+                   charges=frozenset(Charge))
+    agency = Stage(id="agency", channel=Channel.AGENCY, after_previous=16, template="handover")
+    policy = Policy(name="standard", stages=(reminder, notice, agency))
+    earlier = (
+        Action("2026-11-16-reminder", date(2026, 11, 16), ActionKind.STAGE, "janssens",
+               stage="reminder", channel="email", total=D("1350.00"), deadline=date(2026, 12, 8),
+               invoices=("2026-0042", "2026-0050")),
+        Action("2026-12-09-formal-notice", date(2026, 12, 9), ActionKind.STAGE, "janssens",
+               stage="formal-notice", channel="registered", total=D("1450.00"),
+               deadline=date(2026, 12, 28), invoices=("2026-0042", "2026-0050")),
+    )
+    plan = Plan((Installment(date(2026, 12, 1), D("500.00")),
+                 Installment(date(2027, 1, 1), D("850.00"))))
+    case = make_case(language=language, kind=kind, actions=earlier,
+                     notes=(Note(date(2026, 11, 20), "janssens", plan=plan),))
+    book = make_book(case, jurisdiction=jurisdiction, postage=D("1.50"),
+                     contract=ContractTerms(damages_percent=D("10"), damages_minimum=D("50")))
+    return dataclasses.replace(book, policies={"standard": policy}), case, notice, agency
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+@pytest.mark.parametrize("jurisdiction", ["BE", "NL"])
+@pytest.mark.parametrize("kind", [Kind.BUSINESS, Kind.CONSUMER])
+def test_a_letter_says_everything_in_its_language(language, jurisdiction, kind) -> None:
+    from casebook.model import Installment
+
+    book, case, notice, agency = _costly_book(language, jurisdiction, kind)
+    when = date(2026, 12, 30)
+    acts = [
+        DueAction(case_id="janssens", kind="stage", date=when, stage=notice, channel="registered",
+                  template="formal-notice", deadline=date(2027, 1, 14),
+                  invoices=("2026-0042", "2026-0050")),
+        DueAction(case_id="janssens", kind="plan-breach", date=when, stage=None,
+                  channel="letter", template="plan-breach", deadline=date(2027, 1, 14),
+                  invoices=("2026-0042", "2026-0050"),
+                  missed=Installment(date(2026, 12, 1), D("500.00"))),
+        DueAction(case_id="janssens", kind="handover", date=when, stage=agency, channel="agency",
+                  template="handover", deadline=None, invoices=("2026-0042", "2026-0050")),
+    ]
+    seen_costs = False
+    for act in acts:
+        letter = letters.render_letter(book, case, act, book_root=NO_BOOK)
+        shown = letter.markdown + "\n".join(letter.context["warnings"])
+        found = [w for w in ENGLISH_ONLY if w.lower() in shown.lower()]
+        assert not found, (act.template, found, shown)
+        seen_costs |= bool(letter.context["cost_lines"])
+        if act.kind == "plan-breach":
+            assert ("500,00" in letter.markdown and
+                    ("1 december 2026" in letter.markdown or "1 décembre 2026" in letter.markdown))
+    assert seen_costs
+    # The cost lines and warnings really are there, in the letter's language.
+    letter = letters.render_letter(book, case, acts[0], book_root=NO_BOOK)
+    labels = " ".join(c["label"] + " " + c["basis"] for c in letter.context["cost_lines"])
+    assert letter.context["warnings"]  # at least the rate past its last known period
+    if language == "nl":
+        assert "Aanmaningskosten" in labels or "incassokosten" in labels
+    else:
+        assert "Frais" in labels or "Indemnité" in labels or "Dommages" in labels
+
+
+def test_claim_stays_english_while_the_letter_translates() -> None:
+    from casebook.claim import claim_for
+
+    book, case, notice, _ = _costly_book("nl", "BE", Kind.BUSINESS)
+    claim = claim_for(book, case, date(2026, 12, 30))
+    assert "2 late invoice(s) x 40.00 (law of 2 August 2002, art. 6)" in [
+        c.basis for c in claim.cost_lines]
+    act = DueAction(case_id="janssens", kind="stage", date=date(2026, 12, 30), stage=notice,
+                    channel="registered", template="formal-notice", deadline=date(2027, 1, 14),
+                    invoices=("2026-0042", "2026-0050"))
+    md = letters.render_letter(book, case, act, book_root=NO_BOOK).markdown
+    assert "2 niet tijdig betaalde facturen × 40,00 (wet van 2 augustus 2002, art. 6)" in md
+    assert "Aanmaningskosten (deze herinnering, 30 december 2026)" in md

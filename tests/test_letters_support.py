@@ -18,6 +18,7 @@ from casebook.model import (
     Channel,
     Charge,
     Creditor,
+    Installment,
     Invoice,
     Kind,
     MailSettings,
@@ -39,6 +40,7 @@ class DueAction:
     deadline: date | None
     invoices: tuple[str, ...]
     reason: str = ""
+    missed: Installment | None = None
 
     @property
     def stem(self) -> str:

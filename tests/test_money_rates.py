@@ -9,6 +9,7 @@ import pytest
 
 from casebook import rates
 from casebook.rates import load_tables, rate_on, shipped_tables, split
+from casebook.wording import english
 
 D = Decimal
 
@@ -66,13 +67,14 @@ def test_past_the_last_known_rate_uses_it_and_warns():
     assert table.known_until == date(2026, 6, 30)
     periods, warnings = split(table, date(2026, 6, 1), date(2026, 8, 1))
     assert periods[-1].rate == D("10.5") and periods[-1].end == date(2026, 8, 1)
-    assert len(warnings) == 1 and "2026-06-30" in warnings[0] and "10.5" in warnings[0]
+    assert len(warnings) == 1
+    assert "2026-06-30" in english(warnings[0]) and "10.5 %" in english(warnings[0])
     assert split(table, date(2026, 6, 1), date(2026, 6, 30))[1] == ()
 
 
 def test_before_the_first_known_rate_warns():
     _, warnings = split(shipped_tables()["nl-statutory"], date(2018, 12, 1), date(2019, 1, 5))
-    assert warnings and "before 2019-01-01" in warnings[0]
+    assert warnings and "before 2019-01-01" in english(warnings[0])
 
 
 def test_yearly_table_is_known_to_the_end_of_the_year():
