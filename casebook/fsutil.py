@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -74,6 +76,37 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+#: Largest file casebook reads from a book (settings, policies, rates, templates).
+MAX_READ = 16 << 20
+
+
+def read_inside(root: Path, relative: str, *, limit: int = MAX_READ) -> bytes:
+    """The bytes of the regular file `root/relative`, or OSError (with a message for a
+    human) when it is a link that leads out of `root`, not a regular file (a folder, a
+    device, a pipe: those would hang or never end) or larger than `limit`.
+
+    Books travel through git, and git keeps symbolic links: a link to `/proc/self/environ`
+    or `~/.ssh/id_rsa` must never be read into a letter, the site or a commit.
+    """
+    path = inside(root, relative)
+    if path is None:
+        raise OSError(errno.EPERM, "it is a link that leads out of the book: not followed")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit >> 20} MB")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit >> 20} MB")
+    return data
 
 
 def inside(root: Path, relative: str) -> Path | None:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from . import __version__
 from .errors import Problem
+from .fsutil import read_inside
 from .model import (
     Action,
     ActionKind,
@@ -360,9 +361,12 @@ def _apply_credits(invoices: list[Invoice], credits: list[_Credit], problems: li
 def _settings(root: Path, problems: list[Problem]) -> Settings:
     rel = SETTINGS_FILE
     try:
-        raw = (root / rel).read_bytes()
-    except OSError:
+        raw = read_inside(root, rel)
+    except FileNotFoundError:
         problems.append(Problem(rel, 1, "the book has no casebook.yaml"))
+        return Settings(creditor=Creditor(name="?"))
+    except OSError as error:
+        problems.append(Problem(rel, 1, f"cannot read the file: {error.strerror}"))
         return Settings(creditor=Creditor(name="?"))
     data, found = read_yaml(raw, rel)
     problems += found
@@ -409,7 +413,12 @@ def _policies(root: Path, problems: list[Problem]) -> dict[str, Policy]:
     policies: dict[str, Policy] = {}
     for path in sorted(folder.glob("*.yaml")):
         rel = path.relative_to(base).as_posix()
-        data, found = read_yaml(path.read_bytes(), rel)
+        try:
+            raw = read_inside(base, rel)
+        except OSError as error:
+            problems.append(Problem(rel, 1, f"cannot read the file: {error.strerror}"))
+            continue
+        data, found = read_yaml(raw, rel)
         problems += found
         if found:
             continue

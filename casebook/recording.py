@@ -24,10 +24,12 @@ import yaml
 
 from .dump import free_name, front_matter, payment_file, slug
 from .errors import BookError
+from .fsutil import inside
 from .gitstore import Store
 from .model import Book, Case, NoteChannel, Operator
+from .schema import EARLIEST, LATEST, SLUG_RE
 
-_AMOUNT_RE = re.compile(r"(?P<int>\d+)(?:[.,](?P<dec>\d{1,2}))?")
+_AMOUNT_RE = re.compile(r"(?P<int>\d{1,12})(?:[.,](?P<dec>\d{1,2}))?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,13 @@ def parse_date(text: str | date, *, what: str = "date") -> date:
     if isinstance(text, date):
         return text
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
     except ValueError:
         raise BookError(f"{what} {str(text)!r} is not a date: write it as YYYY-MM-DD") from None
+    if not EARLIEST <= day <= LATEST:
+        raise BookError(f"{what} {day.isoformat()} is not a realistic date "
+                        f"(between {EARLIEST.year} and {LATEST.year})")
+    return day
 
 
 def parse_installment(text: str) -> tuple[date, Decimal]:
@@ -93,7 +99,10 @@ def find_case(book: Book, case_id: str, root: Path | None = None) -> Case:
     case = book.cases.get(case_id)
     if case is not None:
         return case
-    if root is not None and (root / "cases" / case_id / "debtor.yaml").is_file():
+    # Only a slug can name a case folder; anything else (`..`, `/`, NUL, 5000 letters) is
+    # never looked up on disk.
+    if (root is not None and SLUG_RE.match(case_id)
+            and (root / "cases" / case_id / "debtor.yaml").is_file()):
         raise BookError(
             f"case {case_id!r} cannot be read: run `casebook check` and fix its files first"
         )
@@ -305,9 +314,11 @@ def plan_record(
     extra: tuple[tuple[str, bytes], ...] = ()
     if isinstance(signed, str):
         scan = PurePosixPath(signed)
-        if scan.is_absolute() or ".." in scan.parts:
+        # `inside` also refuses a symbolic link that leads out of the case folder: its
+        # target's bytes would otherwise be committed into the book.
+        path = inside(root / "cases" / case_id, signed)
+        if scan.is_absolute() or ".." in scan.parts or path is None:
             raise BookError(f"--signed {signed!r}: give the scan's path inside the case folder")
-        path = root / "cases" / case_id / scan
         if not path.is_file():
             raise BookError(f"--signed {signed!r}: no such file in cases/{case_id}/")
         extra = ((f"cases/{case_id}/{scan.as_posix()}", path.read_bytes()),)

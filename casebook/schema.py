@@ -138,7 +138,22 @@ def _text(r: Reader, v: Any, k: Key, line: int) -> str:
     return v
 
 
+#: Dates a book may hold: wide enough for any claim, narrow enough that date arithmetic
+#: (deadlines, grace periods, interest) never leaves Python's calendar (year 9999).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
 def _date(r: Reader, v: Any, k: Key, line: int) -> date:
+    found = _any_date(v, k)
+    day = found.date() if isinstance(found, datetime) else found
+    if not EARLIEST <= day <= LATEST:
+        raise _Bad(f"{day.isoformat()} is not a realistic date "
+                   f"(between {EARLIEST.year} and {LATEST.year})")
+    return found
+
+
+def _any_date(v: Any, k: Key) -> date:
     if isinstance(v, NotADate):
         raise _Bad(f"{v} is not a real date")
     if isinstance(v, datetime):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import operator
+import os
 import resource
 import signal
 import threading
@@ -32,9 +33,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
 from jinja2.debug import rewrite_traceback_stack
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import BookError, Problem
+from .fsutil import read_inside
 
 
 #: Wall-clock seconds a template may take to compile and render.
@@ -105,7 +108,7 @@ def environment(
     `base` is the folder paths in error messages are made relative to (the book root).
     """
     loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(str(folder)) for folder in folders if folder.is_dir()]
+        [_FolderLoader(folder, base) for folder in folders if folder.is_dir()]
     )
     env = _StrictSandbox(
         loader=loader,
@@ -118,6 +121,46 @@ def environment(
     env.filters.update(filters or {})
     env.display_base = base  # type: ignore[attr-defined]
     return env
+
+
+class _UnsafeFile(SecurityError):
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"the template file cannot be read: {why}")
+        self.path = path
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """Templates of one folder, read only when they are regular files that stay inside
+    the folder or the book (`base`): a template that is a link to `/proc/self/environ` or
+    a device is refused, never read into a letter or a page."""
+
+    def __init__(self, folder: Path, base: Path | None) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.base = base
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses `..`
+        path = self.folder.joinpath(*pieces)
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = self._read(path, "/".join(pieces))
+        except OSError as error:
+            raise _UnsafeFile(str(path), error.strerror or str(error)) from None
+        mtime = os.path.getmtime(path)
+        return (data.decode(self.encoding), os.path.normpath(path),
+                lambda: os.path.exists(path) and os.path.getmtime(path) == mtime)
+
+    def _read(self, path: Path, rel: str) -> bytes:
+        if self.base is not None:
+            try:
+                return read_inside(self.base, path.relative_to(self.base).as_posix())
+            except ValueError:  # a folder outside the book (the shipped templates)
+                pass
+        return read_inside(self.folder, rel)
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
@@ -135,7 +178,10 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
     except jinja2.TemplateSyntaxError as error:  # also an {% include %} that does not parse
         raise _error(env, error.filename or name, error.lineno, error.message or "syntax error")
     except SecurityError as error:
-        filename, line = _template_frame(error, template.filename if template else name)
+        if isinstance(error, _UnsafeFile):
+            filename, line = error.path, 1
+        else:
+            filename, line = _template_frame(error, template.filename if template else name)
         raise _error(env, filename, line, f"unsafe template: {error}")
     except jinja2.TemplateError as error:  # undefined variables, bad filters, ...
         filename, line = _template_frame(error, template.filename if template else name)
@@ -153,6 +199,18 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
                          f"cannot compile the template: {type(error).__name__}: {error}")
         filename, line = _template_frame(error, template.filename)
         raise _error(env, filename, line, f"{type(error).__name__}: {error}")
+
+
+def source(env: jinja2.Environment, name: str) -> str:
+    """The text of template `name` as the loader finds it; BookError when it cannot be read
+    (a link out of the book, a device) or does not exist."""
+    assert env.loader is not None
+    try:
+        return env.loader.get_source(env, name)[0]
+    except jinja2.TemplateNotFound:
+        raise BookError(f"template {name!r} not found") from None
+    except _UnsafeFile as error:
+        raise _error(env, error.path, 1, f"unsafe template: {error}") from None
 
 
 def _source_path(env: jinja2.Environment, name: str) -> str:
@@ -257,8 +315,10 @@ def _error(env: jinja2.Environment, filename: str, line: int | None, message: st
 
 def _display_path(filename: str, base: Path | None) -> str:
     if base is not None:
-        try:
-            return Path(filename).resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            pass
+        for path, folder in ((Path(filename).absolute(), base.absolute()),
+                             (Path(filename).resolve(), base.resolve())):
+            try:
+                return path.relative_to(folder).as_posix()
+            except ValueError:
+                pass
     return filename

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from ..errors import BookError, Problem, report
+from ..schema import EARLIEST, LATEST
 
 BOOK_FILE = "casebook.yaml"
 
@@ -58,9 +59,13 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+    if not EARLIEST <= day <= LATEST:
+        raise click.BadParameter(f"{value} is not a realistic date "
+                                 f"(between {EARLIEST.year} and {LATEST.year})")
+    return day
 
 
 def today_option(func: Callable) -> Callable:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..site import build_site
+from ..site.build import check_out
 from ..site.inputs import load
 from ..site.timeline import read_timelines
 from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
@@ -31,6 +32,7 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
     any browser; the site works from file:// and makes no request outside its folder.
     """
     out = out or book_root / "site"
+    check_out(book_root, out)  # before anything (the history cache) is written there
     # git reads the history in its own processes while Python loads the book.
     with ThreadPoolExecutor(1) as pool:
         history = pool.submit(read_timelines, book_root, out)

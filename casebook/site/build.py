@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import BookError
 from ..model import Book, Case
 from ..resources import shipped
-from ..templating import environment, render
+from ..templating import environment, render, source
 from . import context, inputs
 from .context import Inputs
 from .filters import filters
@@ -41,6 +41,21 @@ LETTER_CSP = (
 )
 
 
+#: Folders of the book that a site must never be written into.
+BOOK_FOLDERS = frozenset({".git", "cases", "policies", "imports", "rates", TEMPLATE_FOLDER,
+                          ".casebook"})
+
+
+def check_out(root: Path, out: Path) -> None:
+    """Refuse an output folder that holds the book or is one of its own folders."""
+    root, out = root.resolve(), out.resolve()
+    if out == root or out in root.parents:
+        raise BookError(f"the site cannot be written to {out}: it holds the book itself")
+    if root in out.parents and out.relative_to(root).parts[0] in BOOK_FOLDERS:
+        raise BookError(f"the site cannot be written to {out}: it is a folder of the book's "
+                        "own files (use site/, or a folder outside the book)")
+
+
 def template_environment(root: Path) -> jinja2.Environment:
     """The book's `site_templates/` first (override any single file), the shipped theme second."""
     env = environment([root / TEMPLATE_FOLDER, shipped(TEMPLATE_FOLDER)], html=True, base=root)
@@ -54,8 +69,7 @@ def _theme_key(env: jinja2.Environment) -> str:
     """A hash of every template and asset as the loader would pick it."""
     parts: list[str] = [__version__]
     for name in sorted(env.list_templates()):
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        parts += [name, source]
+        parts += [name, source(env, name)]  # BookError for a file that cannot be read
     return digest(*parts)
 
 
@@ -84,8 +98,7 @@ def build_site(
     jobs = jobs or os.cpu_count() or 1
     root = root.resolve()
     out = out.resolve()
-    if out == root or out in root.parents:
-        raise BookError(f"the site cannot be written to {out}: it holds the book itself")
+    check_out(root, out)
     if book is None:
         book, _ = inputs.load(root)
     if timelines is None:
