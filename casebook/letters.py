@@ -49,6 +49,7 @@ SHIPPED_TEMPLATES = (
     "handover",
     "thanks",
     "plan-breach",
+    "plan-offer",
 )
 
 #: Templates that ask for payment: their letters carry the payment details and a QR code.

@@ -220,6 +220,7 @@ TEMPLATES = [
     ("handover", "agency", "agency", "handover"),
     ("thanks", "thanks", "email", "thanks"),
     ("plan-breach", "plan-breach", "letter", "plan-breach"),
+    ("plan-offer", "plan-offer", "letter", "stage"),
 ]
 
 
@@ -244,6 +245,46 @@ def test_every_shipped_template_renders(language, template, stage, channel, kind
     assert has_qr == (template != "thanks")
     if template not in ("thanks", "handover"):
         assert "1.350,00" in md or "1\u202f350,00" in md or "1,350.00" in md
+
+
+@pytest.mark.parametrize("language, words", [
+    ("nl", ("Samen een oplossing", "afbetalingsplan", "In schijven betalen", "ondertekent",
+            "€\u00a0450,00", "Gestructureerde mededeling", "vóór 9 december 2026")),
+    ("fr", ("Trouvons ensemble une solution", "plan de paiement", "Payer en plusieurs fois",
+            "vous le signez", "450,00\u00a0€", "Communication structurée",
+            "avant le 9 décembre 2026")),
+    ("en", ("Let us find a solution together", "payment plan", "Pay in installments",
+            "you sign it", "€450.00", "Structured reference", "by 9 December 2026")),
+])
+def test_plan_offer_proposes_a_plan_warmly_with_the_statement_and_payment(language, words):
+    case = make_case(language=language)
+    act = action("plan-offer", stage="plan-offer", channel="letter", deadline=date(2026, 12, 9))
+    files = render(make_book(case), case, act)
+    md, html = text(files, ".md"), text(files, ".html")
+    for expected in words:  # 1 350.00 in three installments of 450.00
+        assert expected in md, expected
+    assert "2026-0042" in md and "2026-0050" in md  # the statement
+    assert "<svg" in html and 'class="window"' in html  # QR code, posted letter
+
+
+def test_plan_offer_to_consumers_keeps_the_legal_notices() -> None:
+    act = action("plan-offer", stage="plan-offer", channel="letter", deadline=date(2026, 12, 9))
+    case = make_case(kind=Kind.CONSUMER)
+    nl = text(render(make_book(case, jurisdiction="NL"), case, act), ".md")
+    assert "binnen 14 dagen na ontvangst van deze brief" in nl and "9 december" not in nl
+    be = text(render(make_book(case), case, act), ".md")
+    assert "Deze herinnering is kosteloos" in be
+
+
+def test_the_hardship_policy_offers_a_plan_in_its_first_letter() -> None:
+    import yaml
+
+    from casebook.resources import shipped
+
+    policy_file = shipped("policies") / "hardship.yaml"
+    stages = yaml.safe_load(policy_file.read_text("utf-8"))["stages"]
+    first_letter = next(s for s in stages if s["channel"] in ("letter", "email"))
+    assert first_letter["template"] == "plan-offer" and first_letter["deadline_days"] >= 21
 
 
 def test_phone_task_sheet_has_what_to_say_and_the_amounts() -> None:

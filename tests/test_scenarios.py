@@ -44,7 +44,7 @@ FIRST_DEMAND = {
     "chronic-late": "reminder",
     "new-client": "reminder",
     "key-account": "statement",
-    "hardship": "reminder",
+    "hardship": "plan-offer",
 }
 
 
@@ -239,27 +239,27 @@ EXPECTED = {
                       | 02-27 second-reminder letter | 03-16 formal-notice registered
     """,
     "hardship": """
-        never-pays:     02-04 call phone | 02-09 reminder letter | 03-03 second-call phone
+        never-pays:     02-04 call phone | 02-09 plan-offer letter | 03-03 second-call phone
                       | 03-10 second-reminder letter | 04-01 formal-notice registered
-        pays:           02-04 call phone | 02-09 reminder letter | 02-12 thanks email
-        partial:        02-04 call phone | 02-09 reminder letter | 03-03 second-call phone
+        pays:           02-04 call phone | 02-09 plan-offer letter | 02-12 thanks email
+        partial:        02-04 call phone | 02-09 plan-offer letter | 03-03 second-call phone
                       | 03-10 second-reminder letter | 04-01 formal-notice registered
-        dispute:        02-04 call phone | 02-09 reminder letter | 03-13 second-call phone
+        dispute:        02-04 call phone | 02-09 plan-offer letter | 03-13 second-call phone
                       | 03-20 second-reminder letter | 04-13 formal-notice registered
-        promise-kept:   02-04 call phone | 02-09 reminder letter | 02-20 thanks email
-        promise-broken: 02-04 call phone | 02-09 reminder letter | 03-03 second-call phone
+        promise-kept:   02-04 call phone | 02-09 plan-offer letter | 02-20 thanks email
+        promise-broken: 02-04 call phone | 02-09 plan-offer letter | 03-03 second-call phone
                       | 03-10 second-reminder letter | 04-01 formal-notice registered
-        plan-kept:      02-04 call phone | 02-09 reminder letter | 05-11 thanks email
-        plan-broken:    02-04 call phone | 02-09 reminder letter | 04-17 plan-breach email
+        plan-kept:      02-04 call phone | 02-09 plan-offer letter | 05-11 thanks email
+        plan-broken:    02-04 call phone | 02-09 plan-offer letter | 04-17 plan-breach email
                       | 04-20 second-call phone | 04-28 second-reminder letter | 05-20 formal-notice registered
-        cron-down:      02-04 call phone | 02-09 reminder letter | 03-23 second-call phone
+        cron-down:      02-04 call phone | 02-09 plan-offer letter | 03-23 second-call phone
                       | 03-30 second-reminder letter | 04-21 formal-notice registered
-        consumer:       02-04 call phone | 02-09 reminder letter | 03-03 second-call phone
+        consumer:       02-04 call phone | 02-09 plan-offer letter | 03-03 second-call phone
                       | 03-10 second-reminder letter | 04-01 formal-notice registered
-        new-invoice:    02-04 call phone | 02-09 reminder letter | 02-12 thanks email
-                      | 07-06 call phone | 07-10 reminder letter | 08-03 second-call phone
+        new-invoice:    02-04 call phone | 02-09 plan-offer letter | 02-12 thanks email
+                      | 07-06 call phone | 07-10 plan-offer letter | 08-03 second-call phone
                       | 08-10 second-reminder letter | 09-01 formal-notice registered
-        two-invoices:   02-04 call phone | 02-09 reminder letter | 03-03 second-call phone
+        two-invoices:   02-04 call phone | 02-09 plan-offer letter | 03-03 second-call phone
                       | 03-10 second-reminder letter | 04-01 formal-notice registered
     """,
 }
