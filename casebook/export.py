@@ -160,6 +160,7 @@ def export_case(
         if record:
             sha, rel = _record_handover(store, book, case, claim, result, today=today, when=when)
             result = replace(result, handover=sha, handover_file=rel)
+        store.repo.git.clear_cache()  # ends the cat-file processes the tree reading started
         return result
 
 
@@ -555,6 +556,8 @@ def _build(
     tip = process.stdout.readline().decode().strip()
     process.stdin.close()
     error = process.stderr.read().decode("utf-8", "replace")
+    process.stdout.close()
+    process.stderr.close()
     if process.wait() != 0 or len(tip) != 40:
         raise BookError(f"git fast-import failed while building the bundle: {error.strip()}")
     return tip

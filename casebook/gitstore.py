@@ -659,6 +659,9 @@ class _CatFile:
         with contextlib.suppress(OSError):
             self._process.stdin.close()
         self._process.wait()
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
 
 
 class _Pack:
