@@ -195,6 +195,27 @@ def test_belgian_consumer_gets_at_least_14_days_and_a_free_reminder() -> None:
     assert "€\u00a0107,50" in md and "135,00" not in md
 
 
+def test_a_later_reminder_that_charges_interest_does_not_call_itself_free() -> None:
+    from casebook.model import Action, ActionKind, Stage
+
+    first = Action("2026-11-02-reminder", date(2026, 11, 2), ActionKind.STAGE, "janssens",
+                   stage="reminder", channel="email", deadline=date(2026, 11, 16),
+                   invoices=("2026-0042", "2026-0050"))
+    case = make_case(kind=Kind.CONSUMER, language="en", actions=(first,))
+    second = Stage(id="second-reminder", channel=Channel.LETTER, after_previous=7,
+                   template="second-reminder", deadline_days=10,
+                   charges=frozenset({Charge.INTEREST}))
+    act = DueAction(case_id="janssens", kind="stage", date=date(2026, 11, 30), stage=second,
+                    channel="letter", template="second-reminder", deadline=date(2026, 12, 10),
+                    invoices=("2026-0042", "2026-0050"))
+    letter = letters.render_letter(make_book(case), case, act, book_root=NO_BOOK)
+    assert letter.context["interest"] > 0  # since the first reminder's waiting period
+    assert "free of charge" not in letter.markdown and "without any interest" not in letter.markdown
+    assert "You again have at least 14 calendar days" in letter.markdown
+    # Posted Monday 30 Nov: day 1 is Thursday 3 Dec, day 14 is 16 Dec (not the policy's 10 Dec).
+    assert letter.context["deadline"] == date(2026, 12, 16)
+
+
 def test_belgian_consumer_paper_letter_counts_from_the_third_working_day() -> None:
     case = make_case(kind=Kind.CONSUMER)
     # Sent Friday 20 Nov 2026 by post: working days Mon 23, Tue 24, Wed 25 -> day 1 is 25 Nov.
