@@ -28,7 +28,8 @@ def main(names: list[str]) -> int:
         smtp = SmtpServer(folder)
         try:
             pristine = sweep_module.build_pristine(folder / "pristine", smtp.port)
-            print(f"{'command':<16} {'points':>6} {'failed':>6} {'seconds':>8} {'s/point':>8}")
+            print(f"{'command':<16} {'points':>6} {'walked':>6} {'failed':>6} {'seconds':>8} "
+                  f"{'s/point':>8}")
             for name in names:
                 work = folder / name
                 work.mkdir()
@@ -36,13 +37,14 @@ def main(names: list[str]) -> int:
                 total_points += result.points
                 failures += len(result.failures)
                 per = result.seconds / result.points if result.points else 0.0
-                print(f"{name:<16} {result.points:>6} {len(result.failures):>6} "
+                print(f"{name:<16} {result.total:>6} {result.points:>6} {len(result.failures):>6} "
                       f"{result.seconds:>8.1f} {per:>8.2f}", flush=True)
                 for line in result.failures:
                     print(f"  {line}")
         finally:
             smtp.stop()
-    print(f"{'total':<16} {total_points:>6} {failures:>6} {time.perf_counter() - started:>8.1f}")
+    print(f"{'total':<16} {'':>6} {total_points:>6} {failures:>6} "
+          f"{time.perf_counter() - started:>8.1f}")
     return 1 if failures else 0
 
 

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from .crashpoints import crash_point
 from .dump import free_name, front_matter, payment_file, slug
 from .errors import BookError
 from .fsutil import inside
@@ -375,11 +376,13 @@ def commit_record(store: Store, record: Record, *, author: Operator | None = Non
         if rel in store.dirty_paths(rel) or not _tracked(store, rel):
             files[rel] = data
             extras.add(rel)
+    crash_point("record:before-commit")
     with store.batch() as batch:
         # The scan of a signed plan is the user's own new file, meant to be committed with
         # the plan (with the bytes just read), unlike any other uncommitted edit.
         batch.dirty = batch.dirty - extras
         batch.commit(files, record.message, author=author)
+    crash_point("record:committed")
     return batch.flushed[-1]
 
 

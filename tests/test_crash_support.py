@@ -112,8 +112,10 @@ class Run:
 
 
 def run_cli(args: Sequence[str], *, crash: str = "", env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 120) -> Run:
-    """`casebook ARGS` in a forked child; `crash` is a `CASEBOOK_CRASH_AT` value."""
+            cwd: Path | None = None, timeout: float = 120, count: Path | None = None) -> Run:
+    """`casebook ARGS` in a forked child; `crash` is a `CASEBOOK_CRASH_AT` value. With
+    `count`, the child writes there how many crash points it passed (give a `crash` that
+    never fires, such as `*:1000000000`)."""
     out_file = tempfile.TemporaryFile()
     err_file = tempfile.TemporaryFile()
     pid = os.fork()
@@ -141,6 +143,8 @@ def run_cli(args: Sequence[str], *, crash: str = "", env: dict[str, str] | None 
                 code = 0
             except SystemExit as leaving:
                 code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
+            if count is not None:
+                count.write_text(str(crashpoints._seen["*"]))
         except BaseException:  # noqa: BLE001 - reported to the parent as a traceback
             traceback.print_exc()
             code = 99

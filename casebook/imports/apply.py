@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
+from ..crashpoints import crash_point
 from ..dump import free_name, payment_file, slug, to_yaml
 from ..errors import BookError, Problem
 from ..gitstore import Store
@@ -67,8 +68,10 @@ def parse_all(
 def commit_files(store: Store, files: dict[str, bytes], message: str, *, author: Operator) -> str:
     """One commit of `files`, crash-safe: the branch moves first (with a journal that
     `Store.recover` finishes from), then the files appear; never files without a commit."""
+    crash_point("import:before-commit")
     with store.batch() as batch:
         batch.commit(files, message, author=author)
+    crash_point("import:committed")
     return batch.flushed[-1]
 
 

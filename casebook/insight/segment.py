@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..crashpoints import crash_point
 from ..errors import BookError
 from ..gitstore import Store
 from ..history import CASE_TRAILER
@@ -109,7 +110,9 @@ def set_segment(
         message += f"\n{CASE_TRAILER}: {case_id}\n"
         # A batch of one: the branch moves (with a journal), then the file changes, so a
         # crash never leaves the new segment on disk without its commit.
+        crash_point("segment:before-commit")
         with store.batch() as batch:
             batch.commit({rel: updated}, message, author=author)
+        crash_point("segment:committed")
         sha = batch.flushed[-1]
     return SegmentChange(case_id, old, new, sha)
