@@ -376,6 +376,9 @@ def _settings(root: Path, problems: list[Problem]) -> Settings:
         return Settings(creditor=Creditor(name="?"))
     creditor = v.get("creditor", {})
     source = Source(rel, 1, tuple(data.lines.items()))
+    if "timezone" in v and not _known_zone(v["timezone"]):
+        reader.problem(data.line_of("timezone"), f"`timezone`: {v['timezone']!r} is not a known "
+                       "time zone (like Europe/Brussels or Europe/Amsterdam)")
     return Settings(
         creditor=Creditor(
             name=creditor.get("name", "?"),
@@ -399,6 +402,16 @@ def _settings(root: Path, problems: list[Problem]) -> Settings:
         insight=dict(v.get("insight", {})),
         source=source,
     )
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def policy_folder(root: Path) -> Path:

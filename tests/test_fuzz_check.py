@@ -244,3 +244,18 @@ def test_yaml_punctuation_soup_in_book_wide_files(book, text, which):
     write(book, "policies/standard.yaml", {"stages": []})
     (book / which).write_text(text)
     assert_reported(book)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd", "", "Europe/Brussels\x00"])
+def test_an_unknown_timezone_is_reported_where_it_is_written(book, zone):
+    doc = yaml.safe_load(SETTINGS)
+    doc["timezone"] = zone
+    write(book, "policies/standard.yaml", {"stages": [
+        {"id": "reminder", "after_due": 7, "channel": "email", "template": "reminder"}]})
+    write(book, "casebook.yaml", doc)
+    problems = [str(p) for p in assert_reported(book)]
+    line = (book / "casebook.yaml").read_text().splitlines().index(
+        next(l for l in (book / "casebook.yaml").read_text().splitlines()
+             if l.startswith("timezone:"))) + 1
+    assert f"casebook.yaml:{line}: `timezone`: {zone!r} is not a known time zone " \
+           "(like Europe/Brussels or Europe/Amsterdam)" in problems
