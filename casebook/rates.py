@@ -14,6 +14,7 @@ Loading reads files, everything else here is pure. The shipped tables are read o
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -261,6 +262,27 @@ def book_folder(root: Path) -> tuple[str, list[Problem]]:
     return folder, []
 
 
+def _stamp(path: Path) -> tuple[Any, ...]:
+    """What changes when the file at `path` (or what a link there points to) changes."""
+    found: list[Any] = []
+    for follow in (False, True):
+        try:
+            st = os.stat(path, follow_symlinks=follow)
+        except OSError as error:
+            found.append(error.errno)
+        else:
+            found.append((st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                          st.st_ctime_ns))
+    return tuple(found)
+
+
+# Letters load the tables once per action: reading casebook.yaml and the book's rate files
+# again each time was a tenth of a letter's rendering time in a large `advance`. The cache
+# is keyed on the files' stat (size, times, inode), so an edited file is read again.
+_CACHE: dict[Path, tuple[tuple[Any, ...], RateTables, tuple[Problem, ...]]] = {}
+_FOLDERS: dict[Path, tuple[tuple[Any, ...], str, tuple[Problem, ...]]] = {}
+
+
 def load_tables(root: Path | None) -> tuple[RateTables, list[Problem]]:
     """The shipped tables, with the book's rate files (if any) merged over them.
 
@@ -270,13 +292,31 @@ def load_tables(root: Path | None) -> tuple[RateTables, list[Problem]]:
     shipped = shipped_tables()
     if root is None:
         return shipped, []
-    name, problems = book_folder(root)
+    settings_stamp = _stamp(root / "casebook.yaml")
+    known = _FOLDERS.get(root)
+    if known is not None and known[0] == settings_stamp:
+        name, problems = known[1], list(known[2])
+    else:
+        name, problems = book_folder(root)
+        _FOLDERS[root] = (settings_stamp, name, tuple(problems))
     folder = root / name
     if not folder.is_dir():
         return shipped, problems
+    files = sorted(folder.glob("*.yaml"))
+    stamp = (settings_stamp, _stamp(folder), tuple((p.name, _stamp(p)) for p in files))
+    cached = _CACHE.get(root)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], list(cached[2])
+    tables, problems = _read_tables(root, name, files, shipped, problems)
+    _CACHE[root] = (stamp, tables, tuple(problems))
+    return tables, problems
+
+
+def _read_tables(root: Path, name: str, files: list[Path], shipped: RateTables,
+                 problems: list[Problem]) -> tuple[RateTables, list[Problem]]:
     tables = dict(shipped.tables)
     overridden: list[str] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in files:
         rel = f"{name}/{path.name}"
         try:
             text = read_inside(root, rel).decode("utf-8")

