@@ -153,14 +153,9 @@ def _email_html(letter: "Letter", subject: str) -> str:
 
 
 def _qr_png(letter: "Letter") -> bytes:
-    import io
+    from .qr import epc_code, epc_png
 
-    from .qr import epc_code
-
-    code = letter.qr_code or epc_code(letter.qr_payload)
-    out = io.BytesIO()
-    code.save(out, kind="png", scale=4)
-    return out.getvalue()
+    return epc_png(letter.qr_code or epc_code(letter.qr_payload), scale=4)
 
 
 def _fix_boundaries(msg: EmailMessage, seed: str) -> None:

@@ -27,7 +27,11 @@ from the same symbol.
 from __future__ import annotations
 
 import html
+import re
+import struct
+import zlib
 from decimal import Decimal
+from xml.sax.saxutils import escape as xml_escape
 
 import segno
 from stdnum import iban as iban_check
@@ -113,8 +117,79 @@ def epc_svg(
     it scans in dark mode too. `payload` may be the code `epc_code` already encoded, so a
     letter that also needs the PNG encodes once."""
     code = payload if isinstance(payload, segno.QRCode) else epc_code(payload)
-    svg = code.svg_inline(
-        scale=scale, title=title, svgclass="epc-qr", lineclass=None, light="#fff", dark="#000",
-    )
+    svg = _svg_inline(code, scale=scale, title=title)
     label = html.escape(title, quote=True)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+def epc_png(code: segno.QRCode, *, scale: int = 4) -> bytes:
+    """The PNG of a code, black on white: the very bytes of segno's
+    `code.save(out, kind="png", scale=scale)`, made a row at a time instead of a pixel at a
+    time (segno's writer took longer than encoding the symbol; tests compare the two)."""
+    border = code.default_border_size
+    matrix = code.matrix
+    width = (len(matrix[0]) + 2 * border) * scale
+    height = (len(matrix) + 2 * border) * scale
+    row_bytes = (width + 7) // 8
+    pad = "0" * (row_bytes * 8 - width)
+    # Pixels are palette indexes of a 1-bit greyscale image: white (light) 1, black (dark) 0;
+    # a row is padded with 0 bits to whole bytes, like segno's `zip_longest(fillvalue=0)`.
+    edge = "1" * (border * scale)
+    pixels = {0: "1" * scale, 1: "0" * scale}
+    blank = b"\0" + int("1" * width + pad, 2).to_bytes(row_bytes, "big")
+    same_as_above = (b"\2" + bytes(row_bytes)) * (scale - 1)  # PNG filter "Up", all zero
+    idat = bytearray(blank * (border * scale))
+    for row in matrix:
+        bits = edge + bytes(row).decode("latin-1").translate(pixels) + edge + pad
+        idat += b"\0" + int(bits, 2).to_bytes(row_bytes, "big")
+        idat += same_as_above
+    idat += blank * (border * scale)
+
+    def chunk(name: bytes, data: bytes) -> bytes:
+        head = name + data
+        return struct.pack(">I", len(data)) + head + struct.pack(">I", zlib.crc32(head))
+
+    return b"".join((
+        b"\211PNG\r\n\032\n",
+        chunk(b"IHDR", struct.pack(">2I5B", width, height, 1, 0, 0, 0, 0)),
+        chunk(b"IDAT", zlib.compress(bytes(idat), 9)),
+        chunk(b"IEND", b""),
+    ))
+
+
+_DARK_RUN = re.compile(b"\x01+")
+
+
+def _svg_inline(code: segno.QRCode, *, scale: int, title: str) -> str:
+    """segno's `code.svg_inline(scale=scale, title=title, svgclass="epc-qr", lineclass=None,
+    light="#fff", dark="#000")`, byte for byte, with the dark runs found by a regular
+    expression instead of a loop over every module (tests compare the two)."""
+    border = code.default_border_size
+    matrix = code.matrix
+    size_x, size_y = len(matrix[0]) + 2 * border, len(matrix) + 2 * border
+    moves: list[str] = []
+    last_x, last_row = 0, -1
+    for number, row in enumerate(matrix):
+        spans = [m.span() for m in _DARK_RUN.finditer(row)]
+        if number == 0 and row and not row[0]:
+            spans.insert(0, (0, 0))  # segno draws an empty line when the symbol starts light
+        if not spans:
+            continue
+        start, end = spans[0]
+        # The first move is absolute (M, y in the middle of the row: 4.5), the others relative.
+        dy = f"{border + 0.5 + number}" if last_row < 0 else f"{number - last_row}"
+        moves.append(f"{'m' if moves else 'M'}{border + start - last_x} {dy}h{end - start}")
+        previous = end
+        for start, end in spans[1:]:
+            moves.append(f"m{start - previous} 0h{end - start}")
+            previous = end
+        last_x, last_row = border + previous, number
+    dark = f'<path stroke="#000" d="{"".join(moves)}"/>'
+    light = f'<path fill="#fff" d="M0 0h{size_x}v{size_y}h-{size_x}z"/>'
+    paths = "".join(sorted((dark, light), key=len))
+    if scale != 1:
+        paths = f'<g transform="scale({scale})">{paths}</g>'
+    return (
+        f'<svg width="{size_x * scale}" height="{size_y * scale}" class="epc-qr">'
+        f"<title>{xml_escape(title)}</title>{paths}</svg>"
+    )

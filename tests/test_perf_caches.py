@@ -48,3 +48,26 @@ def test_rate_tables_are_read_again_after_an_edit(tmp_path):
     assert problems == []
     assert fourth.overridden == ("other/be-commercial.yaml",)
     assert rate_on(fourth["be-commercial"], date(2026, 8, 1)) == Decimal("7.0")
+
+
+def test_qr_png_and_svg_are_segnos_bytes():
+    """casebook.qr draws the PNG and SVG itself, row by row; segno's writers are the reference."""
+    import io
+    import random
+
+    from casebook import qr
+
+    rng = random.Random(7)
+    payloads = ["x", "BCD\n002\n1\nSCT\n\nStudio Noord BV\nBE68539007547034\nEUR100.50"]
+    payloads += ["".join(rng.choice("ABCxyz0123456789 \n+/€é") for _ in range(rng.randint(1, 150)))
+                 for _ in range(40)]
+    title = 'Scan <&> "to pay"'
+    for payload in payloads:
+        code = qr.epc_code(payload)
+        for scale in (1, 3, 4):
+            out = io.BytesIO()
+            code.save(out, kind="png", scale=scale)
+            assert qr.epc_png(code, scale=scale) == out.getvalue()
+            reference = code.svg_inline(scale=scale, title=title, svgclass="epc-qr",
+                                        lineclass=None, light="#fff", dark="#000")
+            assert qr._svg_inline(code, scale=scale, title=title) == reference
