@@ -51,3 +51,12 @@ def test_init_refuses_an_existing_book(tmp_path):
     result = runner.invoke(main, ["init", str(tmp_path / "b")])
     assert result.exit_code == 1
     assert "already holds a book" in result.output
+
+
+def test_demo_refuses_an_existing_folder_with_advice(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x").write_text("mine")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert "exists already: remove it" in result.output
+    assert (tmp_path / "d" / "x").read_text() == "mine"

@@ -183,6 +183,9 @@ def demo(path: Path | None, end: str) -> None:
         raise click.BadParameter(f"the demo starts on {DEMO_START}: choose a later day",
                                  param_hint="--today")
     root = (path or Path("casebook-demo")).resolve()
+    if root.exists() and any(root.iterdir()):
+        raise fail(f"{root} exists already: remove it (rm -rf {root}) or name another folder, "
+                   "e.g. `casebook demo /tmp/casebook-demo`")
     click.echo(f"1. A new book with the example cases in {root}")
     create_book(root, demo=True)
     click.echo(f"2. Collection from {DEMO_START} to {last}, day by day (one commit per action)")
