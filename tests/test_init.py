@@ -60,3 +60,19 @@ def test_demo_refuses_an_existing_folder_with_advice(tmp_path):
     assert result.exit_code == 1
     assert "exists already: remove it" in result.output
     assert (tmp_path / "d" / "x").read_text() == "mine"
+
+
+def test_demo_command_end_to_end(tmp_path):
+    """What a new user sees: a clean book, a history of real actions, a site to open."""
+    root = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", str(root)])
+    assert result.exit_code == 0, result.output
+    index = root / "site" / "index.html"
+    assert f"Open the overview in your browser: {index.as_uri()}" in result.output
+    assert index.is_file()
+    assert check(root)[1] == []
+    assert git(root, "status", "--porcelain") == ""
+    kinds = set(git(root, "log", "--format=%(trailers:key=Casebook-Kind,valueonly)").split())
+    assert {"stage", "thanks", "plan-breach"} <= kinds
+    channels = set(git(root, "log", "--format=%(trailers:key=Casebook-Channel,valueonly)").split())
+    assert {"email", "letter", "phone", "registered"} <= channels
