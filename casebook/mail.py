@@ -28,6 +28,7 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, getaddresses
@@ -61,6 +62,65 @@ SEND_HOUR = time(9, 0)
 
 
 # -- building ------------------------------------------------------------------------------
+
+
+class _Registry(HeaderRegistry):
+    """The standard header registry, making each header class once (the standard one builds
+    a new class at every lookup)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+_PARSED: dict[tuple[str, str], Any] = {}
+_FOLDED: dict[tuple[Any, ...], tuple[Any, bytes]] = {}
+_CACHE_LIMIT = 4096
+
+
+class _SMTPPolicy(email_policy.EmailPolicy):
+    """`email.policy.SMTP` that parses and folds a header value once.
+
+    An email carries about thirty headers (most of them the same in every email: content
+    types, encodings, `From`), and the email package parses each when it is set and folds
+    it again when the message is written: two thirds of the time building an `.eml` took.
+    Header objects are immutable, so the same value gives the same object and the same
+    folded bytes. Tests compare the bytes with `email.policy.SMTP`'s."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if type(value) is not str:
+            return super().header_store_parse(name, value)
+        key = (name, value)
+        found = _PARSED.get(key)
+        if found is None:
+            if len(_PARSED) >= _CACHE_LIMIT:
+                _PARSED.clear()
+            found = _PARSED[key] = super().header_store_parse(name, value)
+        return found
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if not hasattr(value, "name"):
+            return super().fold_binary(name, value)
+        # Folding depends on these settings too (a clone may change them).
+        key = (id(value), self.max_line_length, self.linesep, self.utf8, self.cte_type,
+               self.refold_source)
+        found = _FOLDED.get(key)
+        if found is None or found[0] is not value:
+            if len(_FOLDED) >= _CACHE_LIMIT:
+                _FOLDED.clear()
+            found = _FOLDED[key] = (value, super().fold_binary(name, value))
+        return found[1]
+
+
+#: The policy emails are built and written with: `email.policy.SMTP`, faster.
+EMAIL_POLICY = _SMTPPolicy(header_factory=_Registry(), linesep="\r\n")
 
 
 def message_id(book: Book, case: Case, stem: str) -> str:
@@ -104,7 +164,7 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
     if not case.email:
         raise BookError(f"case {case.id} has no email address for an email stage")
 
-    msg = EmailMessage(policy=email_policy.SMTP)
+    msg = EmailMessage(policy=EMAIL_POLICY)
     msg["From"] = formataddr((book.settings.creditor.name, sender))
     recipients = [a for _, a in getaddresses([case.email.replace(";", ",")]) if "@" in a]
     if not recipients:
@@ -132,7 +192,7 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
         filename=f"{stem}.html",
     )
     _fix_boundaries(msg, seed)
-    return msg.as_bytes(policy=email_policy.SMTP)
+    return msg.as_bytes(policy=EMAIL_POLICY)
 
 
 def _email_html(letter: "Letter", subject: str) -> str:

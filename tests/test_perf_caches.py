@@ -71,3 +71,38 @@ def test_qr_png_and_svg_are_segnos_bytes():
             reference = code.svg_inline(scale=scale, title=title, svgclass="epc-qr",
                                         lineclass=None, light="#fff", dark="#000")
             assert qr._svg_inline(code, scale=scale, title=title) == reference
+
+
+def test_emails_are_the_bytes_email_policy_smtp_writes(monkeypatch):
+    """mail.EMAIL_POLICY remembers parsed and folded headers; the bytes are the standard
+    policy's, also for names and subjects that need encoding or folding."""
+    from email import policy
+    from pathlib import Path
+
+    from casebook import letters, mail
+
+    from .test_letters_support import action, make_book, make_case
+
+    cases = [
+        make_case(),
+        make_case(name="Brasserie Œuf & Café ‘Lièvre’ SRL", contact=""),
+        make_case(contact='Jean "Jeannot" Dupont, gérant', email="jean@dupont.be, compta@dupont.be"),
+        make_case(name="Bakkerij " + "Zeer Lange Naam " * 8 + "BV", contact=""),
+        make_case(contact="Ζωή Παπαδοπούλου", email="zoe@example.gr; z2@example.gr"),
+    ]
+    acts = [action(), action("thanks", stage="thanks", kind="thanks", deadline=None),
+            action(when=action().date.replace(day=23))]
+
+    def build() -> list[bytes]:
+        out = []
+        for case in cases:
+            for act in acts:
+                files = letters.render_action(make_book(case), case, act, book_root=Path("/none"))
+                out += [data for name, data in sorted(files.items()) if name.endswith(".eml")]
+        return out
+
+    fast = build()
+    fast_again = build()  # now from the caches
+    monkeypatch.setattr(mail, "EMAIL_POLICY", policy.SMTP)
+    assert fast == fast_again == build()
+    assert len(fast) == len(cases) * len(acts)
