@@ -253,8 +253,9 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGALRM, expired)
-    # Fires again every tenth of a second should anything catch the first one.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    # Fires again each second should anything catch the first one (not sooner: a tick
+    # landing while the first one unwinds the template's generators would be lost noise).
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
