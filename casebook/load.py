@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from . import __version__
 from .errors import Problem
-from .fsutil import read_inside
+from .fsutil import MAX_READ, read_inside
 from .model import (
     Action,
     ActionKind,
@@ -498,6 +498,8 @@ def _cached_read(
         hit = store.get(rel, key)
         if hit is not None:
             return hit
+    if st.st_size > MAX_READ:  # a record is a few hundred bytes; this is no record
+        return None, [Problem(rel, 1, f"cannot read the file: larger than {MAX_READ >> 20} MB")]
     try:
         with open(entry.path, "rb") as handle:
             raw = handle.read()

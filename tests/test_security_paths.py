@@ -205,3 +205,14 @@ def test_the_site_is_never_written_over_the_books_own_files(make_book, out):
     assert "Error: the site cannot be written to" in result.output
     assert git(root, "status", "--porcelain", "--untracked-files=all", "--ignored") == before
     assert not (root / ".git" / "index.html").exists()
+
+
+def test_a_huge_case_file_is_refused_without_reading_it(make_book):
+    root = make_book()
+    (root / "cases/janssens/notes").mkdir()
+    with open(root / "cases/janssens/notes/huge.md", "wb") as handle:
+        handle.truncate(64 << 20)  # sparse: 64 MB that take no disk
+    started = time.perf_counter()
+    problems = [str(p) for p in check(root)[1]]
+    assert time.perf_counter() - started < 5
+    assert "cases/janssens/notes/huge.md:1: cannot read the file: larger than 16 MB" in problems
