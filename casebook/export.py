@@ -39,6 +39,7 @@ from .fsutil import inside
 from .gitstore import Store
 from .history import ORIGINAL_TRAILER, CommitInfo, History, is_cached, read_history
 from .model import ActionKind, Book, Case, Channel, Operator
+from .schema import SLUG_RE
 
 DOSSIER = ("claim.json", "claim.html", "timeline.md", "MANIFEST.sha256")
 MIN_TERM = 4
@@ -83,6 +84,9 @@ def export_case(
     from .load import load_book
 
     root = Path(root).resolve()
+    if not SLUG_RE.match(case_id):  # `..`, `/`, NUL: never a path to look at
+        raise BookError(f"no case {case_id!r} in the book at {root}")
+    _check_target(root, out)
     held = store is not None and store._locked
     store = store or Store(root)
     folder = f"cases/{case_id}"
@@ -629,6 +633,17 @@ def _tree_names(data: bytes) -> str:
         names.append(data[space + 1 : nul].decode("utf-8", "replace"))
         i = nul + 21
     return "\n".join(names)
+
+
+#: Folders of the book a bundle must never be written into (it would become part of them).
+_BOOK_FOLDERS = frozenset({".git", "cases", "policies", "imports", "rates", "site_templates"})
+
+
+def _check_target(root: Path, out: Path | None) -> None:
+    target = (Path(out) if out is not None else Path.cwd() / "x.bundle").resolve()
+    if root in target.parents and target.relative_to(root).parts[0] in _BOOK_FOLDERS:
+        raise BookError(f"the bundle cannot be written to {target}: it is inside the book's "
+                        f"{target.relative_to(root).parts[0]}/ folder; write it outside the book")
 
 
 def _write_bundle(scratch: Path, target: Path) -> str:

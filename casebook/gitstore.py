@@ -403,6 +403,16 @@ class Batch:
         for _, files in self._pending:
             final.update(files)
         blobs = {rel: None if data is None else _blob_id(data) for rel, data in final.items()}
+        # The index is updated after the branch moves: if another git holds it (or one died
+        # and left its lock), stop now, before the branch moves, not after (a commit whose
+        # files the index lacks shows as a staged deletion the user's next commit would take).
+        lock = _index_lock_left(self.store)
+        if lock is not None:
+            self._fail(
+                f"{lock} exists: another git command is running in the book, or one was "
+                "killed; if none is running, remove that file and try again (the last "
+                f"{len(self._pending)} commit(s) were not recorded)"
+            )
         journal = self.store.git_dir / JOURNAL_NAME
         state = {"branch": self.branch, "old": self.base, "new": tip, "paths": blobs}
         atomic_write(journal, json.dumps(state).encode("utf-8"))
@@ -988,6 +998,16 @@ def _update_index(store: Store, blobs: Mapping[str, str | None]) -> None:
     )
     _git_with_index(store, ["update-index", "-z", "--index-info"], lines)
     _git_with_index(store, ["update-index", "-q", "--refresh"], b"", allowed=(0, 1))
+
+
+def _index_lock_left(store: Store) -> Path | None:
+    """`.git/index.lock` when it is still there after waiting for its git to finish."""
+    lock = store.git_dir / "index.lock"
+    for _ in range(INDEX_LOCK_RETRIES):
+        if not lock.exists():
+            return None
+        time.sleep(0.1)
+    return lock
 
 
 def _git_with_index(store: Store, args: list[str], data: bytes, allowed: tuple[int, ...] = (0,)) -> None:

@@ -216,3 +216,16 @@ def test_a_huge_case_file_is_refused_without_reading_it(make_book):
     problems = [str(p) for p in check(root)[1]]
     assert time.perf_counter() - started < 5
     assert "cases/janssens/notes/huge.md:1: cannot read the file: larger than 16 MB" in problems
+
+
+@pytest.mark.parametrize("out", ["cases/janssens/janssens.bundle", "cases/x.bundle",
+                                 ".git/janssens.bundle", "policies/j.bundle"])
+def test_the_bundle_is_never_written_into_the_books_own_folders(make_book, out):
+    root = make_book()
+    head = git(root, "rev-parse", "HEAD")
+    result = cli(root, "export", "janssens", "--today", "2026-11-24", "--out", str(root / out))
+    assert result.exit_code == 1, result.output
+    assert "Error: the bundle cannot be written to" in result.output
+    assert not (root / out).exists()
+    assert git(root, "rev-parse", "HEAD") == head
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
