@@ -428,7 +428,9 @@ def push_changes(store: Store, attempts: int = PUSH_ATTEMPTS) -> str:
             store.repo.git.pull("--rebase", "--autostash", "-q", remote, branch)
         except git.GitCommandError as error:
             _abort_rebase(store)
-            raise BookError(f"--push: rebasing on {remote}/{branch} failed: {_stderr(error)}") from None
+            # The push's refusal is the news (a hook, permissions); the failed rebase second.
+            raise BookError(f"--push: {remote} refused the push: {last}; rebasing on "
+                            f"{remote}/{branch} to try again failed: {_stderr(error)}") from None
     raise BookError(f"--push: {remote} kept refusing after {attempts} attempts: {last}")
 
 

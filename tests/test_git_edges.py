@@ -145,6 +145,22 @@ def _bare_remote_that_rejects(tmp_path: Path, root: Path) -> Path:
     return remote
 
 
+def test_an_empty_remote_that_rejects_the_push_says_why(make_book, tmp_path):
+    root = make_book(EXTRA)
+    remote = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'this remote is read-only' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    git(root, "remote", "add", "origin", str(remote))
+    code, output, error = run(root, ["advance", "--today", "2026-11-24", "--push"], tmp_path)
+    assert error is None and code == 1, output
+    assert "Error: --push: origin refused the push: " in output
+    assert "this remote is read-only" in output
+    assert git(root, "status", "--porcelain") == ""
+    assert git(remote, "for-each-ref") == ""
+
+
 def test_a_remote_that_rejects_the_push(make_book, tmp_path):
     root = make_book(EXTRA)
     remote = _bare_remote_that_rejects(tmp_path, root)
