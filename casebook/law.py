@@ -16,7 +16,7 @@ from .balance import InvoiceBalance
 from .interest import InterestPeriod
 from .model import Action, ActionKind, Book, Case, Channel, Charge, ContractTerms, Kind
 from .rates import RatePeriod, RateTable, RateTables, split
-from .wording import Phrase, Text, english
+from .wording import Phrase, Text, english, phrase
 from .workdays import add_working_days
 
 ZERO = Decimal("0")
@@ -125,6 +125,31 @@ def rate_periods(
     for warning in warnings:
         outcome.warn(warning)
     return periods
+
+
+def flat_compensation(ctx: Context, outcome: Outcome, *, label: str, basis: str,
+                      each: Decimal) -> Decimal:
+    """The fixed compensation per late invoice (BE law of 2 August 2002 art. 6, NL BW 6:96
+    lid 4) as one cost line, worded by the phrases `label` and `basis`; returns its total,
+    which further costs count towards (`costs_beyond_flat`)."""
+    late = ctx.late()
+    flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
+    if flat:
+        count = sum(1 for b in late if outcome.invoices[b.number].compensation)
+        outcome.cost_lines.append(cost_line(
+            "compensation", (phrase(label),), flat, (phrase(basis, count=count, each=each),),
+        ))
+    return flat
+
+
+def costs_beyond_flat(outcome: Outcome, *, code: str, label: str, amount: Decimal,
+                      basis: Text, flat: Decimal, less: str) -> None:
+    """A cost line for what `amount` (a damages clause, the WIK scale) asks beyond the flat
+    compensation already claimed: no double compensation. `less` words the deduction."""
+    if amount > flat:
+        if flat:
+            basis += (phrase(less, amount=flat),)
+        outcome.cost_lines.append(cost_line(code, (phrase(label),), amount - flat, basis))
 
 
 def written_reminders(actions: Sequence[Action]) -> tuple[Action, ...]:

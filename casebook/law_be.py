@@ -33,8 +33,10 @@ from .law import (
     Outcome,
     be_consumer_charge_from,
     cost_line,
+    costs_beyond_flat,
     covers,
     first_reminder,
+    flat_compensation,
     is_consumer,
     rate_periods,
     stage_fee,
@@ -92,13 +94,8 @@ def _rates(ctx: Context, start: date, outcome: Outcome) -> tuple[RatePeriod, ...
 
 def _business_costs(ctx: Context, outcome: Outcome) -> None:
     late = ctx.late()
-    flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
-    if flat:
-        count = sum(1 for b in late if outcome.invoices[b.number].compensation)
-        outcome.cost_lines.append(cost_line(
-            "compensation", (phrase("label-be-compensation"),), flat,
-            (phrase("be-flat", count=count, each=BE_FLAT_COMPENSATION),),
-        ))
+    flat = flat_compensation(ctx, outcome, label="label-be-compensation", basis="be-flat",
+                             each=BE_FLAT_COMPENSATION)
     if not ctx.wants(Charge.COSTS) or not late:
         return
     principal = sum((b.open for b in late), ZERO)
@@ -108,12 +105,8 @@ def _business_costs(ctx: Context, outcome: Outcome) -> None:
     if clause is None:
         return
     amount, basis = clause
-    if amount > flat:
-        if flat:
-            basis += (phrase("less-flat", amount=flat),)
-        outcome.cost_lines.append(
-            cost_line("damages", (phrase("label-damages-clause"),), amount - flat, basis)
-        )
+    costs_beyond_flat(outcome, code="damages", label="label-damages-clause", amount=amount,
+                      basis=basis, flat=flat, less="less-flat")
 
 
 def _consumer_damages(ctx: Context, outcome: Outcome) -> None:

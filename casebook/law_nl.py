@@ -30,7 +30,9 @@ from .law import (
     InvoiceOutcome,
     Outcome,
     cost_line,
+    costs_beyond_flat,
     covers,
+    flat_compensation,
     is_consumer,
     nl_notice_end,
     rate_periods,
@@ -81,22 +83,13 @@ def apply(ctx: Context) -> Outcome:
 
 def _business_costs(ctx: Context, outcome: Outcome) -> None:
     late = ctx.late()
-    flat = sum((outcome.invoices[b.number].compensation for b in late), ZERO)
-    if flat:
-        count = sum(1 for b in late if outcome.invoices[b.number].compensation)
-        outcome.cost_lines.append(cost_line(
-            "compensation", (phrase("label-nl-compensation"),), flat,
-            (phrase("nl-flat", count=count, each=NL_B2B_MINIMUM),),
-        ))
+    flat = flat_compensation(ctx, outcome, label="label-nl-compensation", basis="nl-flat",
+                             each=NL_B2B_MINIMUM)
     if not ctx.wants(Charge.COSTS) or not late:
         return
     amount, basis = wik(sum((b.open for b in late), ZERO))
-    if amount > flat:
-        if flat:
-            basis += (phrase("less-minimum", amount=flat),)
-        outcome.cost_lines.append(cost_line(
-            "collection-costs", (phrase("label-wik"),), amount - flat, basis,
-        ))
+    costs_beyond_flat(outcome, code="collection-costs", label="label-wik", amount=amount,
+                      basis=basis, flat=flat, less="less-minimum")
 
 
 def _consumer_costs(ctx: Context, outcome: Outcome) -> None:
