@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Sequence
 import git
 
 from . import engine
+from .crashpoints import crash_point
 from .dump import money, to_yaml
 from .engine import DueAction
 from .errors import BookError, Problem
@@ -137,10 +138,12 @@ def advance(
                 rendered = _rendered(book, due_now, root)
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
+                    crash_point("advance:before-commit")
                     files, message, total = next(rendered)
                     sha = batch.commit(files, message, author=book.settings.operator, when=when)
                     pending.append((due, files, sha, total))
                     _crash_hook("after", number)
+                    crash_point("advance:after-commit")
         report.taken = [Taken(due, tuple(sorted(files)), str(sha), total) for due, files, sha, total in pending]
         if send_mail and pending:
             # Emails leave only once their actions are committed. Sending needs the

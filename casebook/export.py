@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 import git
 
+from .crashpoints import crash_point
 from .dump import free_name, to_yaml
 from .errors import BookError, Problem
 from .fsutil import inside
@@ -152,6 +153,7 @@ def export_case(
                     [Problem(where, 1, f"names {', '.join(sorted(ids))}") for where, ids in found],
                 )
             digest = _write_bundle(Path(scratch), target)
+            crash_point("export:bundle-written")
         result = ExportResult(
             bundle=target,
             sha256=digest,
