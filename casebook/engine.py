@@ -252,7 +252,7 @@ class _Evaluation:
         self.acted_today = any(a.date == today for a in self.actions)
         allocation = allocate(self.invoices, self.payments)
         self.open = list(allocation.open_invoices())  # oldest due first
-        self.disputed = _disputed(self.notes) if self.policy.pauses.dispute else set()
+        self.disputed = set(open_disputes(self.notes) if self.policy.pauses.dispute else ())
         self.collectable = [b for b in self.open if b.number not in self.disputed]
         self.lead = window_lead(self.policy)
         last_thanks = next((a for a in reversed(self.actions) if a.kind == ActionKind.THANKS), None)
@@ -582,15 +582,17 @@ class _Evaluation:
         return tuple(tasks)
 
 
-def _disputed(notes: Iterable[Note]) -> set[str]:
-    """Invoice numbers under dispute after reading the notes in date order."""
-    disputed: set[str] = set()
-    for note in notes:
+def open_disputes(notes: Iterable[Note]) -> dict[str, date]:
+    """Invoice number -> date of the dispute still open on it, the notes read in date order
+    (a later dispute reopens a resolved one). The one reading of disputes: the engine
+    pauses on it, recording, the forecast and the site show it."""
+    state: dict[str, date] = {}
+    for note in sorted(notes, key=lambda n: (n.date, n.id)):
         if note.dispute is not None:
-            disputed.add(note.dispute.invoice)
+            state[note.dispute.invoice] = note.date
         if note.resolved:
-            disputed.discard(note.resolved)
-    return disputed
+            state.pop(note.resolved, None)
+    return state
 
 
 def _was_pre_due(policy: Policy, action: Action) -> bool:

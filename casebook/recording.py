@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from . import engine
 from .crashpoints import crash_point
 from .dump import free_name, front_matter, payment_file, slug
 from .errors import BookError
@@ -128,13 +129,7 @@ def _closest(word: str, choices: Iterable[str]) -> str | None:
 
 def open_disputes(case: Case) -> dict[str, date]:
     """Invoice number -> date of the dispute still open on it."""
-    state: dict[str, date] = {}
-    for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
-        if note.dispute is not None:
-            state[note.dispute.invoice] = note.date
-        if note.resolved:
-            state.pop(note.resolved, None)
-    return state
+    return engine.open_disputes(case.notes)
 
 
 # -- building records ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..dump import money
+from ..engine import open_disputes
 from ..model import Action, ActionKind, Book, Case, Channel, Note, Pauses
 from .behaviour import Behaviour, behaviour_of, check_plan, promise_deadline
 from .stats import ZERO, weighted_median
@@ -258,7 +259,7 @@ def forecast(
             )
             continue
         notes = sorted((n for n in case.notes if n.date <= today), key=lambda n: (n.date, n.id))
-        under_dispute = _disputed(notes)
+        under_dispute = open_disputes(notes)
         collectable = [b for b in open_lines if b.number not in under_dispute]
         for b in open_lines:
             if b.number in under_dispute:
@@ -335,17 +336,6 @@ def _risk(actions: Sequence[Action]) -> Action | None:
     ):
         return last
     return None
-
-
-def _disputed(notes: Iterable[Note]) -> set[str]:
-    """Invoice numbers under dispute after reading the notes in date order (as the engine)."""
-    found: set[str] = set()
-    for note in notes:
-        if note.dispute is not None:
-            found.add(note.dispute.invoice)
-        if note.resolved:
-            found.discard(note.resolved)
-    return found
 
 
 def _commitments(

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from markupsafe import Markup
 
 from .. import __version__
+from ..engine import open_disputes
 from .writer import safe_relative
 from ..insight.pages import forecast_page
 from ..model import Book, Case
@@ -118,7 +119,7 @@ def summary(inp: Inputs, case: Case, *, row: CaseFigures, state: State,
                                          "date": inst.due.isoformat(), "amount": _text(inst.amount)})
     disputes = []
     if state.paused_by == "dispute":
-        disputed = _disputed(case)
+        disputed = open_disputes(case.notes)
         for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
             if note.dispute and note.dispute.invoice in disputed:
                 disputes.append({"invoice": note.dispute.invoice, "reason": note.dispute.reason,
@@ -315,7 +316,7 @@ def _linked(item: dict[str, Any]) -> dict[str, Any]:
 def debtor(inp: Inputs, case: Case, *, row: CaseFigures, state: State) -> dict[str, Any]:
     book, today = inp.book, inp.today
     alloc = inputs.allocation(case)
-    disputed = _disputed(case)
+    disputed = open_disputes(case.notes)
     invoices = []
     for balance in alloc.invoices:
         inv = balance.invoice
@@ -361,18 +362,6 @@ def debtor(inp: Inputs, case: Case, *, row: CaseFigures, state: State) -> dict[s
         "letters": letters(inp, case),
         "timeline": timeline(inp, case),
     }
-
-
-def _disputed(case: Case) -> set[str]:
-    """Invoices under dispute after reading the notes in date order (a later dispute
-    reopens a resolved one), as the engine reads them."""
-    disputed: set[str] = set()
-    for note in sorted(case.notes, key=lambda n: (n.date, n.id)):
-        if note.dispute is not None:
-            disputed.add(note.dispute.invoice)
-        if note.resolved:
-            disputed.discard(note.resolved)
-    return disputed
 
 
 def _note(note) -> dict[str, Any]:
