@@ -24,6 +24,8 @@ from casebook.site.build import with_csp
 from casebook.site.markup import markdown
 from casebook.site.writer import MANIFEST, Writer
 
+from .conftest import POLICY, SETTINGS
+
 TODAY = date(2026, 11, 24)
 HOSTILE_NAME = '<img src=x onerror="window.pwned=1">Evil & Co'
 HOSTILE_NOTE = """\
@@ -46,29 +48,6 @@ and [data](data:text/html,<script>window.pwned=6</script>)
 
 A fine link: [our terms](https://example.com/terms) and <mailto:help@example.com>.
 """
-
-SETTINGS = """\
-creditor:
-  name: Studio Noord BV
-  address: {street: Kerkstraat 12, postcode: "9000", city: Gent, country: BE}
-  vat: BE0403170701
-  iban: BE68539007547034
-  bic: GKCCBEBB
-  email: boekhouding@studionoord.be
-jurisdiction: BE
-language: nl
-default_policy: standard
-"""
-
-POLICY = """\
-description: Test policy.
-stages:
-  - {id: reminder, after_due: 7, channel: email, template: reminder, deadline_days: 10}
-  - {id: call, after_previous: 7, channel: phone, template: call}
-  - {id: formal-notice, after_previous: 14, channel: registered, template: formal-notice,
-     deadline_days: 15, charges: [interest, compensation]}
-"""
-
 
 def _invoice(number: str, issued: str, due: str, amount: str) -> str:
     return f'number: "{number}"\nissued: {issued}\ndue: {due}\namount: "{amount}"\n'
