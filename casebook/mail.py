@@ -338,8 +338,10 @@ def _tracked(store: Store) -> set[str]:
     committed, so that it gets its commit."""
     patterns = (f"cases/*/actions/*.eml", f"cases/*/actions/*{SENT}", f"cases/*/actions/*{SENDING}")
     out = store.repo.git.ls_files("-z", "--", *patterns)
-    staged = store.repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=A", "--", *patterns) \
-        if store.head() else ""
+    staged = ""
+    if store.head():
+        staged = store.repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=A", "--",
+                                     *patterns)
     return {p for p in out.split("\x00") if p} - {p for p in staged.split("\x00") if p}
 
 

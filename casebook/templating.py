@@ -188,7 +188,8 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
         raise _error(env, filename, line, error.message or type(error).__name__)
     except (TemplateTooCostly, RecursionError, MemoryError) as error:
         if template is None:
-            raise _error(env, _source_path(env, name), 1, f"cannot compile the template: {_what(error)}")
+            raise _error(env, _source_path(env, name), 1,
+                         f"cannot compile the template: {_what(error)}")
         if isinstance(error, TemplateTooCostly):  # Jinja maps template lines for Exceptions only
             error = rewrite_traceback_stack()
         filename, line = _template_frame(error, template.filename)

@@ -142,7 +142,8 @@ def run_cli(args: Sequence[str], *, crash: str = "", env: dict[str, str] | None 
                 main.main(args=list(args), prog_name="casebook", standalone_mode=True)
                 code = 0
             except SystemExit as leaving:
-                code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
+                code = leaving.code if isinstance(leaving.code, int) else (
+                    0 if leaving.code is None else 1)
             if count is not None:
                 count.write_text(str(crashpoints._seen["*"]))
         except BaseException:  # noqa: BLE001 - reported to the parent as a traceback

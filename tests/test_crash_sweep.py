@@ -30,7 +30,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -139,7 +139,8 @@ COMMANDS: dict[str, list[str]] = {
     "import-camt053": ["import", "camt053", str(FIXTURES / "be-camt053-structured.xml")],
     "import-coda": ["import", "coda", str(FIXTURES / "be-coda-structured.cod")],
     "import-csv": ["import", "csv", str(FIXTURES / "invoices-export.csv"), "--map",
-                   "number=Factuurnr,issued=Datum,due=Vervaldatum,amount=Bedrag,debtor=Klant,vat=BTW",
+                   "number=Factuurnr,issued=Datum,due=Vervaldatum,amount=Bedrag,"
+                   "debtor=Klant,vat=BTW",
                    "--date-format", "%d/%m/%Y", "--decimal-comma"],
     "import-ubl": ["import", "ubl", str(FIXTURES / "ubl-creditnote.xml"),
                    str(FIXTURES / "ubl-invoice-known-debtor.xml"),
@@ -259,7 +260,8 @@ def consistency(name: str, root: Path, reference: Reference, base_commits: int,
     if files.keys() != expected.keys():
         extra = sorted(files.keys() - expected.keys())
         missing = sorted(expected.keys() - files.keys())
-        wrong.append(f"files differ from an uninterrupted run: extra {extra[:4]}, missing {missing[:4]}")
+        wrong.append(f"files differ from an uninterrupted run: extra {extra[:4]}, "
+                     f"missing {missing[:4]}")
     else:
         changed = sorted(rel for rel in files if files[rel] != expected[rel])
         if changed:

@@ -47,7 +47,8 @@ junk = st.one_of(
     st.sampled_from(["1e400", ".nan", "-.inf", "2026-02-30", "../../etc/passwd", "/etc", "~",
                      "\u202e", "0x10", "1_000", "yes", "NO", "12,50", "€ 5"]),
 )
-days = st.one_of(st.integers(min_value=-60, max_value=120), st.integers(min_value=-400, max_value=400),
+days = st.one_of(st.integers(min_value=-60, max_value=120),
+                 st.integers(min_value=-400, max_value=400),
                  st.sampled_from([0, -1, 1, 7, 99_999, -99_999, 100_000]))
 money = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=0,
                     max_value=10**6).map(lambda d: f"{d:.2f}")
@@ -238,7 +239,8 @@ def test_any_settings_are_checked_and_valid_ones_can_be_used(book, doc):
 @seed(20261124)
 @FUZZ
 @given(text=st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#%@`,?\n abc019.+/\t")),
-                    max_size=200), which=st.sampled_from(["casebook.yaml", "policies/standard.yaml"]))
+                    max_size=200),
+       which=st.sampled_from(["casebook.yaml", "policies/standard.yaml"]))
 def test_yaml_punctuation_soup_in_book_wide_files(book, text, which):
     write(book, "casebook.yaml", yaml.safe_load(SETTINGS))
     write(book, "policies/standard.yaml", {"stages": []})

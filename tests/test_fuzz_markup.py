@@ -32,7 +32,8 @@ FRAGMENTS = [
     "\u2028", "\u202e", "<https://x.example/\">", "<mailto:a@b.be>", "http://x.example/",
     "*", "_", "#", "\n", "\n\n", "    ", "| a | b |\n|---|---|\n", "<style>", "expression(",
 ]
-texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=30).map("".join)
+texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)),
+                 max_size=30).map("".join)
 
 SITE_TAGS = {"p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h1",
              "h2", "h3", "h4", "h5", "h6", "hr", "br"}

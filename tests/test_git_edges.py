@@ -24,8 +24,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 EXTRA = {
     "cases/janssens/debtor.yaml": "name: Bakkerij Janssens BV\nsegment: standard\n"
                                   "email: info@janssens.be\nvat: BE0477472701\n",
-    "policies/reliable.yaml": "description: Light.\nstages:\n"
-                              "  - {id: reminder, after_due: 7, channel: email, template: reminder}\n",
+    "policies/reliable.yaml": (
+        "description: Light.\nstages:\n"
+        "  - {id: reminder, after_due: 7, channel: email, template: reminder}\n"),
 }
 
 # Every command that writes and commits, as a user would type it (the book is added).
@@ -191,7 +192,8 @@ def no_identity(monkeypatch, tmp_path):
     (home / ".gitconfig").write_text("[user]\n\tuseConfigOnly = true\n")
 
 
-SETTINGS_OPERATOR = "operator: {name: Studio Noord boekhouding, email: boekhouding@studionoord.be}\n"
+SETTINGS_OPERATOR = ("operator: {name: Studio Noord boekhouding, "
+                     "email: boekhouding@studionoord.be}\n")
 
 
 def test_without_a_git_identity_commits_are_made_as_the_books_operator(make_book, tmp_path,

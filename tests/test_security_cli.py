@@ -26,7 +26,8 @@ CASE_COMMANDS = {
     "pay": ["pay", "{}", "10", "--date", "2026-11-20"],
     "note": ["note", "{}", "-m", "x", "--date", "2026-11-20"],
     "promise": ["promise", "{}", "--date", "2027-01-01", "--today", "2026-11-24"],
-    "dispute": ["dispute", "{}", "--invoice", "2026-0001", "--reason", "x", "--today", "2026-11-24"],
+    "dispute": ["dispute", "{}", "--invoice", "2026-0001", "--reason", "x",
+                "--today", "2026-11-24"],
     "resolve": ["resolve", "{}", "--invoice", "2026-0001", "--today", "2026-11-24"],
     "plan": ["plan", "{}", "--installment", "2027-01-01:10", "--today", "2026-11-24"],
     "claim": ["claim", "{}", "--today", "2026-11-24", "--json"],
@@ -157,7 +158,8 @@ def test_a_date_far_in_the_future_in_a_file_is_a_problem_not_a_crash(make_book):
             "a realistic date (between 1900 and 2199)") in checked.output
     assert "cases/janssens/payments/p.yaml:1: `date`: 0001-01-01 is not a realistic date" \
         in checked.output
-    for args in (["status", "--today", "2026-11-24"], ["advance", "--dry-run", "--today", "2026-11-24"],
+    for args in (["status", "--today", "2026-11-24"],
+                 ["advance", "--dry-run", "--today", "2026-11-24"],
                  ["insight", "--today", "2026-11-24"], ["forecast", "--today", "2026-11-24"]):
         result = runner.invoke(main, [*args, "--book", str(root)])
         assert result.exception is None or isinstance(result.exception, SystemExit), (

@@ -121,7 +121,8 @@ def test_a_device_a_pipe_or_a_folder_named_like_a_policy_does_not_hang(make_book
     started = time.perf_counter()
     problems = [str(p) for p in check(root)[1]]
     assert time.perf_counter() - started < 5
-    assert any(p.startswith("policies/odd.yaml:1: cannot read the file: ") for p in problems), problems
+    assert any(p.startswith("policies/odd.yaml:1: cannot read the file: ")
+               for p in problems), problems
 
 
 def test_case_files_that_are_links_are_not_followed(make_book, secret):

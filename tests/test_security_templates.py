@@ -24,7 +24,8 @@ from .conftest import git
 ESCAPES = {
     "class": ("{{ ''.__class__ }}", "unsafe template: access to attribute '__class__'"),
     "mro": ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe template"),
-    "globals": ("{{ cycler.__init__.__globals__ }}", "unsafe template: access to attribute '__init__'"),
+    "globals": ("{{ cycler.__init__.__globals__ }}",
+                "unsafe template: access to attribute '__init__'"),
     "lipsum": ("{{ lipsum.__globals__['os'].system('id') }}", "attribute '__globals__'"),
     "joiner": ("{{ joiner.__init__.__globals__.__builtins__ }}", "unsafe template"),
     "namespace": ("{{ namespace.__init__.__globals__ }}", "unsafe template"),
@@ -34,7 +35,8 @@ ESCAPES = {
     "format": ("{{ '{0.__class__}'.format(1) }}", "unsafe template"),
     "format_map": ("{{ '{a.__class__}'.format_map({'a': 1}) }}", "unsafe template"),
     "getitem": ("{{ ''['__class__'] }}", "unsafe template"),
-    "mutation": ("{% set d = {} %}{{ d.update(a=1) }}", "unsafe template: access to attribute 'update'"),
+    "mutation": ("{% set d = {} %}{{ d.update(a=1) }}",
+                 "unsafe template: access to attribute 'update'"),
     "list append": ("{% set l = [] %}{{ l.append(1) }}", "unsafe template"),
     "func globals": ("{{ range.__call__.__globals__ }}", "unsafe template"),
     "config": ("{{ config }}", "'config' is undefined"),
@@ -127,7 +129,8 @@ SETTINGS_EXTRA = {
 
 @pytest.mark.parametrize("text", [
     "# Herinnering\n{{ ''.__class__.__mro__ }}\n",
-    "# Herinnering\n\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+    "# Herinnering\n\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}"
+    "{% endfor %}\n",
 ])
 def test_advance_with_a_hostile_letter_template_takes_nothing_and_names_the_file(
     make_book, bounded, text
