@@ -17,6 +17,7 @@ the same input gives the same bytes, so rendering twice never changes a sent let
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -340,11 +341,28 @@ def _stylesheet() -> str:
     return (ASSETS / "letter.css").read_text("utf-8")
 
 
+#: Link schemes a letter keeps; an email client would open any other one (`ms-msdt:`,
+#: `search-ms:`, ...) in a local program. Links without a scheme stay too.
+_LETTER_SCHEMES = ("http", "https", "mailto", "tel")
+_IMAGE_DATA = re.compile(r"data:image/(gif|png|jpeg|webp);")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _letter_link(url: str) -> bool:
+    cleaned = _CONTROL.sub("", url).lower()  # browsers ignore them inside a scheme
+    head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
+    if ":" not in head:
+        return True
+    return head.split(":", 1)[0] in _LETTER_SCHEMES or bool(_IMAGE_DATA.match(cleaned))
+
+
 @functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # CommonMark with raw HTML off: a template (or a debtor name in it) cannot inject
     # markup; tables are on because a statement of account is a table.
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.validateLink = _letter_link  # type: ignore[method-assign]
+    return md
 
 
 def markdown_to_html(text: str) -> str:
