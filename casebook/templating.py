@@ -176,15 +176,16 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
         filename, line = _template_frame(error, template.filename)
         raise _error(env, filename, line, f"template {error.name!r} not found")
     except jinja2.TemplateSyntaxError as error:  # also an {% include %} that does not parse
-        raise _error(env, error.filename or name, error.lineno, error.message or "syntax error")
+        raise _error(env, error.filename or _source_path(env, name), error.lineno,
+                     error.message or "syntax error")
     except SecurityError as error:
         if isinstance(error, _UnsafeFile):
             filename, line = error.path, 1
         else:
-            filename, line = _template_frame(error, template.filename if template else name)
+            filename, line = _template_frame(error, _filename(env, template, name))
         raise _error(env, filename, line, f"unsafe template: {error}")
     except jinja2.TemplateError as error:  # undefined variables, bad filters, ...
-        filename, line = _template_frame(error, template.filename if template else name)
+        filename, line = _template_frame(error, _filename(env, template, name))
         raise _error(env, filename, line, error.message or type(error).__name__)
     except (TemplateTooCostly, RecursionError, MemoryError) as error:
         if template is None:
@@ -194,12 +195,18 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
             error = rewrite_traceback_stack()
         filename, line = _template_frame(error, template.filename)
         raise _error(env, filename, line, f"the template is too costly: {_what(error)}")
-    except (TypeError, ValueError, ArithmeticError, LookupError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever a user's template makes Python raise
         if template is None:  # Jinja computes constant expressions while compiling
             raise _error(env, _source_path(env, name), 1,
                          f"cannot compile the template: {type(error).__name__}: {error}")
         filename, line = _template_frame(error, template.filename)
         raise _error(env, filename, line, f"{type(error).__name__}: {error}")
+
+
+def _filename(env: jinja2.Environment, template: jinja2.Template | None, name: str) -> str:
+    if template is not None and template.filename:
+        return template.filename
+    return _source_path(env, name)
 
 
 def source(env: jinja2.Environment, name: str) -> str:

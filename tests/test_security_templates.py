@@ -153,3 +153,18 @@ def test_a_hostile_site_template_fails_the_build_with_its_name(make_book, tmp_pa
     assert result.exit_code == 1, result.output
     assert "site_templates/overview.html:1: unsafe template" in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Found by tests/test_fuzz_templates.py: Python errors that escaped as tracebacks.
+    ("{{ cycler()() }}", "RuntimeError: at least one item has to be provided"),
+    ("{{ (0)|wordwrap(5) }}", "AttributeError: 'int' object has no attribute 'splitlines'"),
+    ("{{ (0 ~ 0[0]) }}", "int object has no element 0"),
+    ("{# never closed", "Missing end of comment tag"),
+])
+def test_any_python_error_of_a_template_is_a_problem_at_its_line(tmp_path, bounded, text,
+                                                                  expected):
+    with pytest.raises(BookError) as caught:
+        render_one(tmp_path, text)
+    assert str(caught.value.problems[0]).startswith("letters/t.md:")
+    assert expected in str(caught.value)
