@@ -74,8 +74,9 @@ def test_qr_png_and_svg_are_segnos_bytes():
 
 
 def test_emails_are_the_bytes_email_policy_smtp_writes(monkeypatch):
-    """mail.EMAIL_POLICY remembers parsed and folded headers; the bytes are the standard
-    policy's, also for names and subjects that need encoding or folding."""
+    """mail.EMAIL_POLICY remembers parsed and folded headers and `_assembled` builds the MIME
+    tree directly; the bytes are those of the email package's own calls with the standard
+    policy, also for names and subjects that need encoding or folding."""
     from email import policy
     from pathlib import Path
 
@@ -103,6 +104,40 @@ def test_emails_are_the_bytes_email_policy_smtp_writes(monkeypatch):
 
     fast = build()
     fast_again = build()  # now from the caches
-    monkeypatch.setattr(mail, "EMAIL_POLICY", policy.SMTP)
+    monkeypatch.setattr(mail, "_FAST_MIME", False)  # set_content, add_alternative, ...
     assert fast == fast_again == build()
+    monkeypatch.setattr(mail, "EMAIL_POLICY", policy.SMTP)
+    assert fast == build()
     assert len(fast) == len(cases) * len(acts)
+    assert sum(b"image/png" in eml for eml in fast) == len(cases) * 2  # with and without QR
+
+
+def test_email_bodies_of_every_encoding_are_the_email_packages(monkeypatch):
+    """7bit, 8bit, quoted-printable and base64 bodies (the email package chooses from the
+    text), with and without a QR code: `_assembled` writes what its own calls write."""
+    import dataclasses
+    from pathlib import Path
+
+    from casebook import letters, mail
+
+    from .test_letters_support import action, make_book, make_case
+
+    case = make_case()
+    book = make_book(case)
+    base = letters.render_letter(book, case, action(), book_root=Path("/none"))
+    bodies = [
+        "# Subject\n\nShort ASCII.\n",
+        "# Onderwerp\n\nKorte regels met € en é.\n" * 3,
+        "# Long\n\n" + "A very long line of plain ASCII text that goes on. " * 6 + "\n",
+        "# Lang\n\n" + "Eine sehr lange Zeile mit Umlauten: äöü ß " * 6 + "\n" * 12,
+        "# Ελληνικά\n\n" + "Καλημέρα σας, αυτή είναι μια επιστολή. " * 8 + "\n",
+        "No heading at all\r\nand a carriage return\n\n\n",
+    ]
+    for body in bodies:
+        for payload in ("", base.qr_payload):
+            letter = dataclasses.replace(base, markdown=body, body_html=f"<p>{body}</p>\n",
+                                         qr_payload=payload)
+            monkeypatch.setattr(mail, "_FAST_MIME", True)
+            fast = mail.build_email(book, case, action(), letter)
+            monkeypatch.setattr(mail, "_FAST_MIME", False)
+            assert fast == mail.build_email(book, case, action(), letter), body
