@@ -21,6 +21,7 @@ never overwritten). The book lock keeps two runs from interleaving.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -134,12 +135,15 @@ def advance(
         if due_now:
             # One fast-import stream for the whole run; commits reach the branch (and their
             # files the working tree) when the batch is flushed, at the latest at its end.
-            with store.batch() as batch:
-                rendered = _rendered(book, due_now, root)
+            with store.batch() as batch, contextlib.closing(_rendered(book, due_now, root)) as rendered:
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
                     crash_point("advance:before-commit")
                     files, message, total = next(rendered)
+                    if number == 1:
+                        # After the first letter: rendering workers are forked by then and do
+                        # not inherit the pipes of the `git cat-file` this starts.
+                        batch.prefetch(f"{book.cases[d.case_id].folder}/actions" for d in due_now)
                     sha = batch.commit(files, message, author=book.settings.operator, when=when)
                     pending.append((due, files, sha, total))
                     _crash_hook("after", number)

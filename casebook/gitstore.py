@@ -46,7 +46,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import git
 
@@ -334,6 +334,7 @@ class Batch:
         self._failed: str | None = None
         self._idents: dict[str, tuple[str, str]] = {}
         self._reader: _CatFile | None = None
+        self._fetched: dict[bytes, bytes] = {}  # trees read ahead by `prefetch`
 
     # -- the caller's side ---------------------------------------------------------------
     def commit(
@@ -457,7 +458,37 @@ class Batch:
         self._pack = _Pack(self.store.git_dir / "objects" / "pack")
         return self._pack
 
+    def prefetch(self, folders: Iterable[str]) -> None:
+        """Read the trees of these folders (and those on the way to them) now, in one
+        pipelined pass, for commits about to change them: read one at a time, each commit
+        waited for a round trip to `git cat-file`, which on a busy machine cost more than
+        the commit itself. Folders that do not exist are skipped."""
+        level = [(self._root, _clean_path(folder).encode("utf-8").split(b"/")) for folder in folders]
+        while level:
+            needed: dict[bytes, None] = {}
+            deeper = []
+            for tree, parts in level:
+                if not parts:
+                    continue
+                entry = tree._load().get(parts[0])
+                if parts[0] not in tree.children and (entry is None or entry[0] != _DIR):
+                    continue
+                child = tree._child(parts[0], create=False)
+                if child is None:
+                    continue
+                if child.entries is None and child.sha is not None and child.sha not in self._fetched:
+                    needed[child.sha] = None
+                deeper.append((child, parts[1:]))
+            if needed:
+                if self._reader is None:
+                    self._reader = _CatFile(self.store.repo)
+                self._fetched.update(self._reader.read_many(list(needed)))
+            level = deeper
+
     def _read(self, sha: bytes) -> bytes:
+        data = self._fetched.get(sha)
+        if data is not None:
+            return data
         if self._reader is None:
             self._reader = _CatFile(self.store.repo)
         return self._reader.read(sha.hex())
@@ -655,9 +686,24 @@ class _CatFile:
         self._process = self._handle.proc
 
     def read(self, sha: str) -> bytes:
-        stdin, stdout = self._process.stdin, self._process.stdout
+        stdin = self._process.stdin
         stdin.write(sha.encode() + b"\n")
         stdin.flush()
+        return self._answer(sha)
+
+    def read_many(self, shas: list[bytes], chunk: int = 128) -> Iterator[tuple[bytes, bytes]]:
+        """(sha, data) of each object, asking for `chunk` at a time (a few kB of requests:
+        never enough to fill the pipe while git waits for us to read its answers)."""
+        stdin = self._process.stdin
+        for start in range(0, len(shas), chunk):
+            part = shas[start : start + chunk]
+            stdin.write(b"".join(sha.hex().encode() + b"\n" for sha in part))
+            stdin.flush()
+            for sha in part:
+                yield sha, self._answer(sha.hex())
+
+    def _answer(self, sha: str) -> bytes:
+        stdout = self._process.stdout
         header = stdout.readline().split()
         if len(header) != 3:
             raise BookError(f"git cannot read object {sha}: {b' '.join(header).decode()}")

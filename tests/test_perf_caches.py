@@ -141,3 +141,41 @@ def test_email_bodies_of_every_encoding_are_the_email_packages(monkeypatch):
             fast = mail.build_email(book, case, action(), letter)
             monkeypatch.setattr(mail, "_FAST_MIME", False)
             assert fast == mail.build_email(book, case, action(), letter), body
+
+
+def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
+    """Batch.prefetch reads the trees of the folders about to change in one pass; the
+    commits are those of a batch that reads them one at a time."""
+    import subprocess
+    from datetime import datetime, timedelta, timezone
+
+    from casebook.gitstore import Store
+    from casebook.model import Operator
+
+    when = datetime(2026, 11, 24, 6, 30, tzinfo=timezone(timedelta(hours=1)))
+    heads = []
+    for prefetch in (False, True):
+        root = tmp_path / f"book-{prefetch}"
+        root.mkdir()
+        env = {**os.environ, "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+01:00"}
+        run = lambda *args: subprocess.run(["git", *args], cwd=root, check=True,  # noqa: E731
+                                           capture_output=True, text=True, env=env).stdout
+        run("init", "-q", "-b", "main")
+        for case in ("acme", "bolt", "cora", "dune"):
+            (root / "cases" / case / "actions").mkdir(parents=True)
+            (root / "cases" / case / "debtor.yaml").write_text(f"name: {case}\n")
+            (root / "cases" / case / "actions" / "old.md").write_text("old\n")
+        run("add", "-A")
+        run("-c", "user.name=A", "-c", "user.email=a@x", "commit", "-q", "-m", "start",
+            "--date", "2026-01-01T00:00:00+01:00")
+        store = Store(root)
+        with store.batch() as batch:
+            if prefetch:  # also a folder that does not exist, one without actions/, a file
+                batch.prefetch(["cases/acme/actions", "cases/bolt/actions", "cases/none/x",
+                                "cases/cora/actions", "cases/dune/debtor.yaml", "cases/bolt"])
+            for n, case in enumerate(("acme", "bolt", "acme", "cora", "dune", "bolt")):
+                batch.commit({f"cases/{case}/actions/2026-11-24-r{n}.md": f"{n}\n".encode()},
+                             f"{case}: {n}", author=Operator("Robot", "r@x"), when=when)
+        heads.append(run("rev-parse", "HEAD"))
+        assert run("status", "--porcelain") == ""
+    assert heads[0] == heads[1]
