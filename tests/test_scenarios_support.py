@@ -9,8 +9,6 @@ or a number of days after a case reached a stage.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,35 +19,15 @@ from casebook.advance import advance
 from casebook.check import check
 from casebook.resources import shipped
 
-SETTINGS = """\
-creditor:
-  name: Studio Noord BV
-  address: {street: Kerkstraat 12, postcode: "9000", city: Gent, country: BE}
-  vat: BE0403170701
-  iban: BE68539007547034
-  bic: GKCCBEBB
-  email: boekhouding@studionoord.be
-jurisdiction: BE
-language: nl
-default_policy: POLICY
-"""
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content), encoding="utf-8")
+from .conftest import SETTINGS, git
+from .conftest import write_files as write
 
 
 def new_book(root: Path, policy: str, cases: dict[str, dict[str, str]]) -> Path:
     """A committed book using the shipped policies; `cases` maps id -> {relpath: text}."""
     root.mkdir(parents=True, exist_ok=True)
-    write(root, {"casebook.yaml": SETTINGS.replace("POLICY", policy)})
+    write(root, {"casebook.yaml": SETTINGS.replace("default_policy: standard",
+                                                   f"default_policy: {policy}")})
     (root / "policies").mkdir(exist_ok=True)
     for source in shipped("policies").glob("*.yaml"):
         shutil.copy(source, root / "policies" / source.name)
