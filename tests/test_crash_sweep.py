@@ -44,6 +44,8 @@ import casebook.mail  # noqa: F401
 from casebook.check import check
 from casebook.cli import main
 
+from .conftest import POLICY
+from .conftest import SETTINGS as BOOK_SETTINGS
 from .test_crash_support import (
     SmtpServer, copy_book, files_of, git, run_cli, scratch, wait_for_orphans,
 )
@@ -57,28 +59,9 @@ DEFAULT_BUDGET = 30
 #: Kill points the sweep must walk in all (issue 8).
 MIN_POINTS = 200
 
-SETTINGS = """\
-creditor:
-  name: Studio Noord BV
-  address: {street: Kerkstraat 12, postcode: "9000", city: Gent, country: BE}
-  vat: BE0403170701
-  iban: BE68539007547034
-  bic: GKCCBEBB
-  email: boekhouding@studionoord.be
-jurisdiction: BE
-language: nl
-default_policy: standard
+SETTINGS = BOOK_SETTINGS + """\
 operator: {name: Nightly Run, email: nightly@studionoord.be}
 mail: {send: true, host: 127.0.0.1, port: PORT}
-"""
-
-POLICY = """\
-description: Test policy.
-stages:
-  - {id: reminder, after_due: 7, channel: email, template: reminder, deadline_days: 10}
-  - {id: call, after_previous: 7, channel: phone, template: call}
-  - {id: formal-notice, after_previous: 14, channel: registered, template: formal-notice,
-     deadline_days: 15, charges: [interest, compensation]}
 """
 
 BOOK = {
