@@ -16,7 +16,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import yaml
 
@@ -75,11 +75,25 @@ def commit_files(store: Store, files: dict[str, bytes], message: str, *, author:
     return batch.flushed[-1]
 
 
-def load(root: Path) -> tuple[Book, list[Problem]]:
-    from ..load import load_book
+@contextlib.contextmanager
+def opened_book(
+    root: Path, *, dry_run: bool, book: Book | None
+) -> Iterator[tuple[Store | None, Book, list[Problem]]]:
+    """(store, book, its problems) for an import: under the book's writer lock, read after
+    an interrupted commit is finished; no store and no lock on a dry run. A `book` the
+    caller already holds is used as it is."""
+    store = None if dry_run else Store(root)
+    if store is not None:
+        store.check_writable()
+    with store.lock() if store is not None else contextlib.nullcontext():
+        if store is not None:
+            store.recover()  # finish an interrupted commit before reading the book
+        problems: list[Problem] = []
+        if book is None:
+            from ..load import load_book
 
-    loaded = load_book(root)
-    return loaded.book, loaded.problems
+            book, problems = load_book(root)
+        yield store, book, problems
 
 
 # -- statements ---------------------------------------------------------------------------
@@ -113,15 +127,7 @@ def import_statements(
     `root` (for callers that already hold it)."""
     parse = PARSERS[kind]
     statements = tuple(s for parsed in parse_all(files, parse) for s in parsed)
-    store = None if dry_run else Store(root)
-    if store is not None:
-        store.check_writable()
-    with store.lock() if store is not None else contextlib.nullcontext():
-        if store is not None:
-            store.recover()  # finish an interrupted commit before reading the book
-        problems: list[Problem] = []
-        if book is None:
-            book, problems = load(root)
+    with opened_book(root, dry_run=dry_run, book=book) as (store, book, problems):
         reconciliation = reconcile(
             book, statements, known_references=review_references(root)
         )

@@ -11,7 +11,6 @@ the rest is committed. Planning is pure; `import_documents` adds the lock, load 
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import re
 from dataclasses import dataclass
@@ -23,11 +22,9 @@ from typing import Callable, Sequence
 import yaml
 
 from ..dump import free_name, invoice_file, slug, to_yaml
-from ..errors import Problem
-from ..gitstore import Store
 from ..model import Book
 from ..refs import canonical
-from .apply import commit_files, load
+from .apply import commit_files, opened_book
 from .records import InvoiceDraft, Party, UblDocument
 
 DEFAULT_TERM = timedelta(days=30)
@@ -416,15 +413,7 @@ def import_documents(
     book: Book | None = None,
 ) -> DocumentImport:
     """Place parsed documents in the book and (unless `dry_run`) commit them as one commit."""
-    store = None if dry_run else Store(root)
-    if store is not None:
-        store.check_writable()
-    with store.lock() if store is not None else contextlib.nullcontext():
-        if store is not None:
-            store.recover()  # finish an interrupted commit before reading the book
-        problems: list[Problem] = []
-        if book is None:
-            book, problems = load(root)
+    with opened_book(root, dry_run=dry_run, book=book) as (store, book, problems):
         outcomes, files = plan_documents(
             book, documents, credits=existing_credits(root),
             taken=lambda rel: (root / rel).exists(),
