@@ -228,9 +228,9 @@ def test_a_locked_index_is_reported_before_anything_is_committed(make_book, tmp_
     """A `.git/index.lock` left by a git command that died: refuse before the branch moves
     (a commit whose file is missing from the index would show as a staged deletion, which
     the user's next `git commit` would record)."""
-    from casebook import advance, gitstore
+    from casebook import advance, gitbatch
 
-    monkeypatch.setattr(gitstore, "INDEX_LOCK_RETRIES", 2)
+    monkeypatch.setattr(gitbatch, "INDEX_LOCK_RETRIES", 2)
     monkeypatch.setattr(advance, "INDEX_LOCK_WAIT", 0.2)
     root = make_book(EXTRA)
     (root / ".git" / "index.lock").write_text("")

@@ -175,6 +175,7 @@ CHILD = textwrap.dedent(
     from datetime import datetime, timezone
     from pathlib import Path
     sys.path.insert(0, {repo!r})
+    import casebook.gitbatch as gb
     import casebook.gitstore as gs
     from casebook.model import Operator
 
@@ -182,22 +183,22 @@ CHILD = textwrap.dedent(
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     if step == "before-ref":
-        real_write = gs.atomic_write
+        real_write = gb.atomic_write
         def write_then_die(path, data):
             real_write(path, data)
             die()
-        gs.atomic_write = write_then_die
+        gb.atomic_write = write_then_die
     elif step == "half-tree":
-        real_replace = gs._replace
+        real_replace = gb._replace
         count = [0]
         def replace_some(path, data):
             count[0] += 1
             if count[0] > 3:
                 die()
             real_replace(path, data)
-        gs._replace = replace_some
+        gb._replace = replace_some
     elif step == "before-index":
-        gs._update_index = die
+        gb._update_index = die
     store = gs.Store(Path({root!r}))
     with store.batch() as b:
         for n in range(4):
@@ -337,16 +338,16 @@ def test_a_second_lock_in_the_same_process_fails_instead_of_waiting_forever(book
 def test_a_commit_that_fails_half_way_stops_the_batch_and_keeps_the_earlier_ones(
     book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import casebook.gitstore as gs
+    from casebook.gitpack import Tree
 
-    real_put = gs._Tree.put
+    real_put = Tree.put
 
     def put(self, parts, mode, sha):  # type: ignore[no-untyped-def]
         if parts[-1] == b"boom.md":
             raise OSError("disk trouble")
         real_put(self, parts, mode, sha)
 
-    monkeypatch.setattr(gs._Tree, "put", put)
+    monkeypatch.setattr(Tree, "put", put)
     with pytest.raises(OSError):
         with Store(book).batch() as b:
             b.commit(action("acme", 1), message("acme", 1), author=OP, when=WHEN)
