@@ -7,9 +7,10 @@ author, author date, committer and date; its tree holds the folder at the same p
 `<new>:cases/<id>` has the very tree id of `<original>:cases/<id>` (anyone holding the book
 can check it); its message is the original one plus `Casebook-Original-Commit: <sha>`, or a
 neutral one when the original commit also changed another case, was a merge, or its message
-names another debtor. A last commit adds the dossier at the top: `claim.json`, `claim.html`,
-`timeline.md` and `MANIFEST.sha256`. Before the bundle is kept, every object in it is
-scanned for the names, emails, IBANs, VAT and invoice numbers of the other debtors.
+names another debtor. A last commit adds the dossier at the top (`casebook.dossier`):
+`claim.json`, `claim.html`, `timeline.md` and `MANIFEST.sha256`. Before the bundle is kept,
+every object in it is scanned for the names, emails, IBANs, VAT and invoice numbers of the
+other debtors (`casebook.mentions`).
 
 The handover is then recorded in the book as an action (`kind: handover`) with the
 bundle's name and SHA-256, in one commit.
@@ -20,7 +21,6 @@ from __future__ import annotations
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -36,14 +36,21 @@ import git
 from .crashpoints import crash_point
 from .dump import free_name, to_yaml
 from .errors import BookError, Problem
+from .dossier import (  # noqa: F401  (all importable from here too)
+    DOSSIER,
+    claim_html,
+    claim_json,
+    dossier_files,
+    manifest_text,
+    timeline_markdown,
+)
 from .fsutil import inside
+from .gitpack import blob_id, git_time, tree_entries
 from .gitstore import Store
 from .history import ORIGINAL_TRAILER, CommitInfo, History, is_cached, read_history
+from .mentions import ForeignTerms, scan_repository
 from .model import ActionKind, Book, Case, Channel, Operator
 from .schema import SLUG_RE
-
-DOSSIER = ("claim.json", "claim.html", "timeline.md", "MANIFEST.sha256")
-MIN_TERM = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +138,8 @@ def export_case(
         extra = _attachments(root, case, {path for path, _, _ in final_files})
         _refuse_links([(s.commit.sha, s.tree) for s in steps] + [(head, final_tree)], objects, folder)
 
-        claim = _claim_json(root, book, case, today)
-        timeline = timeline_markdown(book, case, [s.row() for s in steps], today=today, head=head)
-        dossier = {
-            "claim.json": (json.dumps(claim, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"),
-            "claim.html": claim_html(book, case, claim).encode("utf-8"),
-            "timeline.md": timeline.encode("utf-8"),
-        }
+        claim = claim_json(root, book, case, today)
+        dossier = dossier_files(book, case, claim, [s.row() for s in steps], today=today, head=head)
         with tempfile.TemporaryDirectory(prefix="casebook-export-") as scratch:
             built = _build(
                 Path(scratch), objects, steps, folder=folder, final_files=final_files,
@@ -145,7 +147,7 @@ def export_case(
                 dated=history.get(head).committer_date if head in history else _date_of(store, head),
                 case_id=case_id, today=today, head=head,
             )
-            found = _scan(Path(scratch), terms)
+            found = scan_repository(Path(scratch), terms)
             if found and not allow_mentions:
                 raise BookError(
                     f"the export of {case_id} would contain data naming other debtors; nothing "
@@ -276,82 +278,6 @@ def with_trailer(message: str, trailer: str) -> str:
     return f"{text}\n\n{trailer}\n"
 
 
-# -- other debtors' data ------------------------------------------------------------------
-
-_WORD = re.compile(r"[\w@.+/:-]+")
-_IBANISH = re.compile(r"\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?\b")
-
-
-def _words(text: str) -> list[str]:
-    out: list[str] = []
-    for token in _WORD.findall(text.lower()):
-        token = token.strip(".:/-+")
-        if token:
-            out.append(token)
-            if "/" in token or ":" in token:
-                out += [p for p in re.split(r"[/:]", token) if p]
-    return out
-
-
-class ForeignTerms:
-    """Recognises, in any text, what identifies another debtor than `own`.
-
-    Terms: case id, name, contact, email, VAT, IBANs, invoice numbers and references of
-    every other case of the book, and the ids of cases seen only in the history. Terms
-    shorter than four characters, or shared with the own case, are ignored.
-    """
-
-    def __init__(self, book: Book, own: str, *, extra_ids: Iterable[str] = ()) -> None:
-        own_case = book.cases.get(own)
-        self._own = {" ".join(_words(t)) for t in _terms_of(own_case)} if own_case else set()
-        self._own.add(own)
-        self._single: dict[str, str] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for case in book.cases.values():
-            if case.id != own:
-                for term in _terms_of(case):
-                    self._add(term, case.id)
-        for case_id in extra_ids:
-            if case_id != own and case_id not in book.cases:
-                self._add(case_id, case_id)
-
-    def _add(self, term: str, case_id: str) -> None:
-        words = tuple(_words(term))
-        joined = " ".join(words)
-        if len(joined) < MIN_TERM or joined in self._own:
-            return
-        if len(words) == 1:
-            self._single.setdefault(words[0], case_id)
-        else:
-            self._phrases.setdefault(words[0], []).append((words, case_id))
-
-    def find(self, text: str) -> set[str]:
-        """Ids of the other cases `text` names."""
-        found: set[str] = set()
-        words = _words(text)
-        for i, word in enumerate(words):
-            hit = self._single.get(word)
-            if hit:
-                found.add(hit)
-            for phrase, case_id in self._phrases.get(word, ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    found.add(case_id)
-        for iban in _IBANISH.findall(text.lower()):
-            hit = self._single.get(iban.replace(" ", ""))
-            if hit:
-                found.add(hit)
-        return found
-
-
-def _terms_of(case: Case | None) -> list[str]:
-    if case is None:
-        return []
-    terms = [case.id, case.name, case.contact, case.email, case.vat, *case.iban]
-    for invoice in case.invoices:
-        terms += [invoice.number, invoice.reference]
-    return [t for t in terms if t]
-
-
 # -- reading the book's objects -----------------------------------------------------------
 
 
@@ -378,16 +304,10 @@ class _Objects:
         cached = self._files.get(tree)
         if cached is not None:
             return cached
-        data = self.data(tree)
         out: list[tuple[str, str, str]] = []
-        i = 0
-        while i < len(data):
-            space = data.index(b" ", i)
-            nul = data.index(b"\x00", space)
-            mode = data[i:space].decode()
-            name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
-            sha = data[nul + 1 : nul + 21].hex()
-            i = nul + 21
+        for raw_mode, raw_name, raw_sha in tree_entries(self.data(tree)):
+            mode, sha = raw_mode.decode(), raw_sha.hex()
+            name = raw_name.decode("utf-8", "surrogateescape")
             if mode == "40000":
                 out += [(f"{name}/{p}", m, s) for p, m, s in self.files(sha)]
             else:
@@ -442,46 +362,6 @@ def _attachments(root: Path, case: Case, committed: set[str]) -> dict[str, bytes
     return extra
 
 
-# -- the claim ----------------------------------------------------------------------------
-
-
-def _claim_json(root: Path, book: Book, case: Case, today: date) -> dict[str, Any]:
-    try:
-        from .claim import claim_for
-        from .rates import load_tables
-    except ImportError:  # without the money engine: the principal only
-        return _principal_only(book, case, today)
-    tables, _ = load_tables(root)
-    return claim_for(book, case, today, rates=tables).to_json()
-
-
-def _principal_only(book: Book, case: Case, today: date) -> dict[str, Any]:
-    from .balance import allocate
-
-    allocation = allocate(
-        [i for i in case.invoices if i.issued <= today], [p for p in case.payments if p.date <= today]
-    )
-    rows = [b for b in allocation.invoices if b.open > 0]
-    principal = sum((b.open for b in rows), Decimal(0))
-    return {
-        "case": case.id,
-        "as_of": today.isoformat(),
-        "currency": book.settings.currency,
-        "invoices": [
-            {"number": b.invoice.number, "due": b.invoice.due.isoformat(), "amount": f"{b.owed:.2f}",
-             "paid": f"{b.paid:.2f}", "open": f"{b.open:.2f}",
-             "days_late": max((today - b.invoice.due).days, 0),
-             "interest": "0.00", "compensation": "0.00"}
-            for b in rows
-        ],
-        "principal": f"{principal:.2f}",
-        "interest": "0.00",
-        "costs": "0.00",
-        "total": f"{principal:.2f}",
-        "warnings": ["principal only: interest and costs were not computed"],
-    }
-
-
 # -- building the bundle ------------------------------------------------------------------
 
 
@@ -513,7 +393,7 @@ def _build(
 
     def blob(data: bytes) -> int:
         nonlocal mark
-        key = hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+        key = blob_id(data)
         if key not in marks:
             mark += 1
             write(b"blob\nmark :%d\ndata %d\n%s\n" % (mark, len(data), data))
@@ -569,25 +449,9 @@ def _build(
     return tip
 
 
-def manifest_text(files: dict[str, bytes]) -> str:
-    """`sha256sum` lines for `files` (path -> content), sorted by path."""
-    lines = []
-    for path in sorted(files):
-        digest = hashlib.sha256(files[path]).hexdigest()
-        if "\\" in path or "\n" in path:  # sha256sum's escaped form
-            lines.append("\\" + digest + "  " + path.replace("\\", "\\\\").replace("\n", "\\n"))
-        else:
-            lines.append(f"{digest}  {path}")
-    return "\n".join(lines) + "\n"
-
-
 def _ident(name: str, email: str, moment: datetime) -> str:
     clean = lambda text: "".join(c for c in text if c not in "<>\n")  # noqa: E731
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    sign = "-" if minutes < 0 else "+"
-    zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-    return f"{clean(name)} <{clean(email)}> {int(moment.timestamp())} {zone}"
+    return f"{clean(name)} <{clean(email)}> {git_time(moment)}"
 
 
 def _fi_path(path: str) -> bytes:
@@ -597,47 +461,6 @@ def _fi_path(path: str) -> bytes:
     return raw
 
 
-def _scan(scratch: Path, terms: ForeignTerms) -> list[tuple[str, set[str]]]:
-    """Every object of the new repository, searched for other debtors' data."""
-    listing = subprocess.run(
-        ["git", "ls-tree", "-r", "-z", "main"], cwd=scratch, capture_output=True, check=True
-    ).stdout.split(b"\x00")
-    name_of = {}
-    for entry in listing:
-        if entry:
-            info, _, path = entry.partition(b"\t")
-            name_of[info.split()[2].decode()] = path.decode("utf-8", "surrogateescape")
-    out = subprocess.run(
-        ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=scratch, capture_output=True,
-        check=True,
-    ).stdout
-    found: list[tuple[str, set[str]]] = []
-    i = 0
-    while i < len(out):
-        end = out.index(b"\n", i)
-        sha, kind, size = out[i:end].decode().split()
-        data = out[end + 1 : end + 1 + int(size)]
-        i = end + 2 + int(size)
-        text = data.decode("utf-8", "replace") if kind != "tree" else _tree_names(data)
-        hits = terms.find(text)
-        if hits:
-            where = name_of.get(sha, f"{kind} {sha[:12]}")
-            found.append((where, hits))
-    return sorted(found)
-
-
-def _tree_names(data: bytes) -> str:
-    names = []
-    i = 0
-    while i < len(data):
-        space = data.index(b" ", i)
-        nul = data.index(b"\x00", space)
-        names.append(data[space + 1 : nul].decode("utf-8", "replace"))
-        i = nul + 21
-    return "\n".join(names)
-
-
-#: Folders of the book a bundle must never be written into (it would become part of them).
 _BOOK_FOLDERS = frozenset({".git", "cases", "policies", "imports", "rates", "site_templates"})
 
 
@@ -720,192 +543,3 @@ def _record_handover(
     return batch.flushed[-1], rel
 
 
-# -- the dossier pages --------------------------------------------------------------------
-
-LABELS = {
-    "en": {
-        "ev_invoice": "invoice {number} issued", "ev_payment": "payment", "ev_note": "note",
-        "ev_with": "with", "ev_promise": "promise to pay on", "ev_dispute": "dispute of invoice",
-        "ev_resolved": "dispute resolved for", "ev_plan": "payment plan", "ev_completes": "completes",
-        "ev_deadline": "deadline", "ev_action": "action",
-        "claim": "Claim", "against": "against", "as_of": "as of", "creditor": "Creditor",
-        "debtor": "Debtor", "invoices": "Open invoices", "number": "Invoice", "due": "Due",
-        "amount": "Amount", "paid": "Paid", "open": "Open", "late": "Days late",
-        "interest": "Interest", "compensation": "Compensation", "periods": "Interest periods",
-        "from": "From", "to": "To", "days": "Days", "rate": "Rate", "base": "Base",
-        "costs": "Costs", "basis": "Basis", "principal": "Principal", "total": "Total",
-        "warnings": "Remarks", "timeline": "Timeline", "events": "Events",
-        "history": "History (git)", "date": "Date", "event": "Event", "author": "Author",
-        "message": "Message", "original": "Original commit",
-    },
-    "nl": {
-        "ev_invoice": "factuur {number} uitgereikt", "ev_payment": "betaling", "ev_note": "notitie",
-        "ev_with": "met", "ev_promise": "belofte te betalen op", "ev_dispute": "betwisting van factuur",
-        "ev_resolved": "betwisting opgelost voor", "ev_plan": "afbetalingsplan",
-        "ev_completes": "rondt af", "ev_deadline": "termijn", "ev_action": "actie",
-        "claim": "Vordering", "against": "tegen", "as_of": "op", "creditor": "Schuldeiser",
-        "debtor": "Schuldenaar", "invoices": "Openstaande facturen", "number": "Factuur",
-        "due": "Vervaldag", "amount": "Bedrag", "paid": "Betaald", "open": "Open",
-        "late": "Dagen te laat", "interest": "Interest", "compensation": "Schadevergoeding",
-        "periods": "Interestperiodes", "from": "Van", "to": "Tot", "days": "Dagen",
-        "rate": "Rentevoet", "base": "Basis", "costs": "Kosten", "basis": "Grondslag",
-        "principal": "Hoofdsom", "total": "Totaal", "warnings": "Opmerkingen",
-        "timeline": "Tijdlijn", "events": "Gebeurtenissen", "history": "Geschiedenis (git)",
-        "date": "Datum", "event": "Gebeurtenis", "author": "Auteur", "message": "Bericht",
-        "original": "Oorspronkelijke commit",
-    },
-    "fr": {
-        "ev_invoice": "facture {number} émise", "ev_payment": "paiement", "ev_note": "note",
-        "ev_with": "avec", "ev_promise": "promesse de payer le", "ev_dispute": "contestation de la facture",
-        "ev_resolved": "contestation résolue pour", "ev_plan": "plan de paiement",
-        "ev_completes": "clôture", "ev_deadline": "délai", "ev_action": "action",
-        "claim": "Créance", "against": "contre", "as_of": "au", "creditor": "Créancier",
-        "debtor": "Débiteur", "invoices": "Factures ouvertes", "number": "Facture",
-        "due": "Échéance", "amount": "Montant", "paid": "Payé", "open": "Ouvert",
-        "late": "Jours de retard", "interest": "Intérêts", "compensation": "Indemnité",
-        "periods": "Périodes d'intérêts", "from": "Du", "to": "Au", "days": "Jours",
-        "rate": "Taux", "base": "Base", "costs": "Frais", "basis": "Fondement",
-        "principal": "Principal", "total": "Total", "warnings": "Remarques",
-        "timeline": "Chronologie", "events": "Événements", "history": "Historique (git)",
-        "date": "Date", "event": "Événement", "author": "Auteur", "message": "Message",
-        "original": "Commit d'origine",
-    },
-}
-
-_STYLE = (
-    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#111}"
-    "table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}"
-    "th,td{border-bottom:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
-    ".parties{display:flex;gap:4em}.total td{font-weight:bold;border-top:2px solid #111}"
-    "@media print{body{margin:0}}"
-)
-
-
-def claim_html(book: Book, case: Case, claim: dict[str, Any]) -> str:
-    """A readable, self-contained page of the claim (no script, no external resource)."""
-    from html import escape as e
-
-    t = LABELS.get(book.language_of(case), LABELS["en"])
-    cur = claim.get("currency", "")
-    creditor = book.settings.creditor
-
-    def party(title: str, name: str, lines: Iterable[str]) -> str:
-        rows = "".join(f"<br>{e(line)}" for line in lines if line)
-        return f"<div><h2>{e(title)}</h2><p><strong>{e(name)}</strong>{rows}</p></div>"
-
-    def table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
-        head = "".join(f'<th class="n">{e(h)}</th>' if n else f"<th>{e(h)}</th>" for h, n in headers)
-        body = "".join(
-            "<tr>" + "".join(
-                f'<td class="n">{e(str(v))}</td>' if n else f"<td>{e(str(v))}</td>"
-                for v, (_, n) in zip(row, headers)
-            ) + "</tr>"
-            for row in rows
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-    parts = [
-        "<!doctype html>",
-        f'<html lang="{e(book.language_of(case))}"><head><meta charset="utf-8">',
-        f"<title>{e(t['claim'])} {e(case.name)} {e(claim['as_of'])}</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1>{e(t['claim'])} {e(t['against'])} {e(case.name)} {e(t['as_of'])} {e(claim['as_of'])}</h1>",
-        '<div class="parties">',
-        party(t["creditor"], creditor.name,
-              [*creditor.address.lines(), creditor.vat, creditor.iban, creditor.email]),
-        party(t["debtor"], case.name, [*case.address.lines(), case.vat, case.email]),
-        "</div>",
-        f"<h2>{e(t['invoices'])}</h2>",
-        table(
-            [(t["number"], False), (t["due"], False), (t["amount"], True), (t["paid"], True),
-             (t["open"], True), (t["late"], True), (t["interest"], True), (t["compensation"], True)],
-            [[i["number"], i["due"], i["amount"], i["paid"], i["open"], i["days_late"],
-              i["interest"], i["compensation"]] for i in claim["invoices"]],
-        ),
-    ]
-    if claim.get("periods"):
-        parts += [
-            f"<h2>{e(t['periods'])}</h2>",
-            table(
-                [(t["number"], False), (t["from"], False), (t["to"], False), (t["days"], True),
-                 (t["rate"], True), (t["base"], True), (t["amount"], True)],
-                [[p["invoice"], p["start"], p["end"], p["days"], p["rate"], p["base"], p["amount"]]
-                 for p in claim["periods"]],
-            ),
-        ]
-    if claim.get("cost_lines"):
-        parts += [
-            f"<h2>{e(t['costs'])}</h2>",
-            table([(t["costs"], False), (t["basis"], False), (t["amount"], True)],
-                  [[c["label"], c["basis"], c["amount"]] for c in claim["cost_lines"]]),
-        ]
-    parts += [
-        "<table>",
-        *(f'<tr><td>{e(t[k])}</td><td class="n">{e(claim[k])} {e(cur)}</td></tr>'
-          for k in ("principal", "interest", "costs")),
-        f'<tr class="total"><td>{e(t["total"])}</td><td class="n">{e(claim["total"])} {e(cur)}</td></tr>',
-        "</table>",
-    ]
-    if claim.get("warnings"):
-        parts.append(f"<h2>{e(t['warnings'])}</h2><ul>"
-                     + "".join(f"<li>{e(w)}</li>" for w in claim["warnings"]) + "</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def timeline_markdown(
-    book: Book, case: Case, history: list[dict[str, str]], *, today: date, head: str
-) -> str:
-    """The case's events (from its files) and its history (from git), oldest first."""
-    t = LABELS.get(book.language_of(case), LABELS["en"])
-    cur = book.settings.currency
-
-    def cell(text: object) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
-
-    events: list[tuple[str, str, str]] = []
-    for i in case.invoices:
-        events.append((i.issued.isoformat(), t["ev_invoice"].format(number=i.number),
-                       f"{i.amount:.2f} {cur}, {t['due'].lower()} {i.due.isoformat()}"))
-    for p in case.payments:
-        events.append((p.date.isoformat(), t["ev_payment"],
-                       f"{p.amount:.2f} {cur}" + (f" ({p.invoice})" if p.invoice else "")))
-    for n in case.notes:
-        what = [n.channel] + [x for x in (
-            n.with_ and f"{t['ev_with']} {n.with_}",
-            n.promise and f"{t['ev_promise']} {n.promise.date.isoformat()}",
-            n.dispute and f"{t['ev_dispute']} {n.dispute.invoice}",
-            n.resolved and f"{t['ev_resolved']} {n.resolved}",
-            n.plan and f"{t['ev_plan']} ({len(n.plan.installments)})",
-            n.completes and f"{t['ev_completes']} {n.completes}",
-        ) if x]
-        events.append((n.date.isoformat(), f"{t['ev_note']} ({n.id})", ", ".join(what)))
-    for a in case.actions:
-        details = [a.channel, f"{t['total'].lower()} {a.total:.2f} {cur}"]
-        if a.deadline:
-            details.append(f"{t['ev_deadline']} {a.deadline.isoformat()}")
-        if a.files:
-            details.append(", ".join(a.files))
-        events.append((a.date.isoformat(), f"{t['ev_action']}: {a.stage or a.kind}",
-                       ", ".join(d for d in details if d)))
-    lines = [
-        f"# {t['timeline']}: {case.name} ({case.id})",
-        "",
-        f"{book.settings.creditor.name}, {today.isoformat()}; book commit `{head}`.",
-        "",
-        f"## {t['events']}",
-        "",
-        f"| {t['date']} | {t['event']} | |",
-        "|---|---|---|",
-        *(f"| {d} | {cell(what)} | {cell(details)} |" for d, what, details in sorted(events)),
-        "",
-        f"## {t['history']}",
-        "",
-        f"| {t['date']} | {t['author']} | {t['message']} | {t['original']} |",
-        "|---|---|---|---|",
-        *(f"| {r['date']} | {cell(r['author'])} | {cell(r['subject'])} | `{r['original'][:12]}` |"
-          for r in history),
-        "",
-    ]
-    return "\n".join(lines)
