@@ -6,9 +6,9 @@ exactly that case's new files, so the history is the evidence trail. Everything 
 know what was done lives in committed files, which makes a run idempotent (a second run on
 the same day finds the actions recorded and does nothing) and crash-safe:
 
-- an action is one commit, streamed through `Store.batch()` (git fast-import): after a
-  crash it is either on the branch with its files or not at all (`Store.recover` finishes
-  an interrupted flush), and the rerun takes what is missing;
+- an action is one commit, written through `Store.batch()` into a pack of its own
+  (`casebook.gitbatch`): after a crash it is either on the branch with its files or not at
+  all (`Store.recover` finishes an interrupted flush), and the rerun takes what is missing;
 - files of an action that were written but never committed (a run killed inside a plain
   `Store.commit`) are recognised (they sit in `actions/` with no committed record) and
   removed before the case is looked at again, so the rerun takes the action afresh;
@@ -133,8 +133,8 @@ def advance(
         due_now = _due(book, report, case_ids, today)
         pending: list[tuple[DueAction, dict[str, bytes], Any, str]] = []
         if due_now:
-            # One fast-import stream for the whole run; commits reach the branch (and their
-            # files the working tree) when the batch is flushed, at the latest at its end.
+            # One batch for the whole run; commits reach the branch (and their files the
+            # working tree) when the batch is flushed, at the latest at its end.
             with store.batch() as batch, contextlib.closing(_rendered(book, due_now, root)) as rendered:
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
