@@ -295,7 +295,7 @@ def recover(store: Store) -> list[str]:
     notes: list[str] = []
     if current == old:
         target_rev, theirs_rev, unchanged = old, new, list(paths)
-    elif current == new or (current and _is_ancestor(store, new, current)):
+    elif current == new or (current and store.is_ancestor(new, current)):
         target_rev, theirs_rev = new, old
         unchanged = [p for p in paths if current == new or _blob_at(store, current, p) == paths[p]]
     else:
@@ -322,14 +322,6 @@ def recover(store: Store) -> list[str]:
     os.sync()
     journal.unlink()
     return notes
-
-
-def _is_ancestor(store: Store, older: str, newer: str) -> bool:
-    try:
-        store.repo.git.merge_base("--is-ancestor", older, newer)
-        return True
-    except git.GitCommandError:
-        return False
 
 
 def _tree_of(store: Store, commit: str | None) -> bytes | None:

@@ -96,6 +96,14 @@ class Store:
                 i += 1  # the origin path of a rename follows
         return paths
 
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether commit `older` is `newer` or one of its ancestors."""
+        try:
+            self.repo.git.merge_base("--is-ancestor", older, newer)
+            return True
+        except git.GitCommandError:
+            return False
+
     def check_writable(self) -> None:
         """Refuse to commit in a state where a commit would do damage or surprise."""
         git_dir = self.git_dir

@@ -169,7 +169,7 @@ def _check_since(store: Store, since: str, head: str | None) -> tuple[str | None
     except git.GitCommandError:
         return None, [Finding("", "", f"{since!r} is not a commit of this repository "
                                       "(was the history rewritten and the commit dropped?)")]
-    if head is not None and store._is_ancestor(sha, head):
+    if head is not None and store.is_ancestor(sha, head):
         return sha, []
     findings = [Finding("", sha, "this commit is no longer an ancestor of HEAD: the history "
                                  "was rewritten after it")]
