@@ -79,20 +79,25 @@ class Loaded(NamedTuple):
     problems: list[Problem]
 
 
-def load_book(root: Path, *, cache: bool = True) -> Loaded:
-    """Read the book at `root`. Never raises for bad content: problems come back as values."""
+def load_book(root: Path, *, cache: bool = True, fingerprints: dict[str, str] | None = None) -> Loaded:
+    """Read the book at `root`. Never raises for bad content: problems come back as values.
+
+    `fingerprints`, when given, receives per case id a string that changes whenever a file
+    of the case folder changes (name, size, modification time, inode; letter and email
+    files included): a caller's per-case cache key that costs nothing more to compute.
+    """
     # Loading makes hundreds of thousands of small objects and no reference cycles; the
     # cyclic garbage collector would only rescan them again and again (4x slower).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_book(Path(root), cache=cache)
+        return _load_book(Path(root), cache=cache, fingerprints=fingerprints)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load_book(root: Path, *, cache: bool) -> Loaded:
+def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None = None) -> Loaded:
     store = _Cache(root) if cache else None
     problems: list[Problem] = []
 
@@ -104,7 +109,7 @@ def _load_book(root: Path, *, cache: bool) -> Loaded:
         for entry in sorted(os.scandir(cases_dir), key=lambda e: e.name):
             if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                 continue
-            case = _case(root, entry.name, store, problems)
+            case = _case(root, entry.name, store, problems, fingerprints)
             if case is not None:
                 cases[case.id] = case
     if store is not None:
@@ -277,7 +282,8 @@ def _stays_inside(relative: str) -> bool:
 
 # -- a case ------------------------------------------------------------------------------
 
-def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Problem]) -> Case | None:
+def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Problem],
+          fingerprints: dict[str, str] | None = None) -> Case | None:
     folder = f"cases/{case_id}"
     if not SLUG_RE.match(case_id):
         problems.append(Problem(folder, 1,
@@ -291,6 +297,54 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
     if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
         problems.append(Problem(folder, 1, "the case folder has no debtor.yaml"))
         return None
+    # The whole case is cached too, under the stat of every file the folder holds: in a
+    # large book most cases are unchanged, and putting a case together from its cached
+    # files was most of a warm load.
+    listing = {sub: list(os.scandir(entries[sub].path)) for sub in CASE_FOLDERS
+               if sub in entries and entries[sub].is_dir(follow_symlinks=False)}
+    signature = _signature(entries, listing)
+    whole = f"{folder}/"  # not a file path: files never end with `/`
+    if store is not None and signature:
+        hit = store.get(whole, signature)
+        if hit is not None:
+            problems += hit[1]
+            if fingerprints is not None:
+                fingerprints[case_id] = hit[2]
+            return hit[0]
+    before = len(problems)
+    case = _assemble(base, folder, case_id, store, problems, entries, debtor_entry, listing)
+    fingerprint = hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
+    if fingerprints is not None:
+        fingerprints[case_id] = fingerprint
+    if store is not None and signature:
+        store.put(whole, signature, (case, problems[before:], fingerprint))
+    return case
+
+
+def _signature(entries: dict[str, os.DirEntry], listing: dict[str, list[os.DirEntry]]) -> tuple:
+    """(folder, name, stat) of every entry of the case folder and its record folders; ()
+    when one cannot be read (then the case is not cached as a whole)."""
+    found: list[tuple] = []
+    try:
+        for sub, group in (("", entries.values()), *listing.items()):
+            for entry in group:
+                if entry.is_dir(follow_symlinks=False):  # its files are listed themselves
+                    found.append((sub, entry.name))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found.append((sub, entry.name, st.st_mode, st.st_mtime_ns, st.st_size,
+                                  st.st_ino))
+    except OSError:
+        return ()
+    found.sort()
+    return tuple(found)
+
+
+def _assemble(
+    base: str, folder: str, case_id: str, store: "_Cache | None", problems: list[Problem],
+    entries: dict[str, os.DirEntry], debtor_entry: os.DirEntry,
+    listing: dict[str, list[os.DirEntry]],
+) -> Case | None:
     debtor, found = _cached_read(base, "debtor", f"{folder}/debtor.yaml", case_id, store,
                                  debtor_entry)
     problems += found
@@ -298,11 +352,10 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
         return None
     records: dict[str, list[Any]] = {kind: [] for _, kind in CASE_FOLDERS.values()}
     for sub, (suffix, kind) in CASE_FOLDERS.items():
-        sub_entry = entries.get(sub)
-        if sub_entry is None or not sub_entry.is_dir(follow_symlinks=False):
+        if sub not in listing:
             continue
         found_records = records[kind]
-        for entry in os.scandir(sub_entry.path):
+        for entry in listing[sub]:
             name = entry.name
             if not name.endswith(suffix) or name.startswith("."):
                 continue

@@ -179,3 +179,44 @@ def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
         heads.append(run("rev-parse", "HEAD"))
         assert run("status", "--porcelain") == ""
     assert heads[0] == heads[1]
+
+
+def test_whole_cases_from_the_load_cache_see_every_edit(make_book):
+    """load_book keeps whole cases under the stat of their files: an edit in place, a new
+    file, a removed one, a letter file and a problem all come through; fingerprints change
+    exactly when a file of the case changes."""
+    from casebook.load import load_book
+
+    root = make_book({"cases/janssens/payments/p.yaml": "date: 2026-10-02\namount: 1\n",
+                      "cases/other/debtor.yaml": "name: Other BV\n"})
+    prints: dict[str, str] = {}
+    first = load_book(root, fingerprints=prints)
+    assert first.problems == [] and set(prints) == {"janssens", "other"}
+
+    again: dict[str, str] = {}
+    assert load_book(root, fingerprints=again).book == first.book and again == prints
+
+    payment = root / "cases/janssens/payments/p.yaml"
+    payment.write_text("date: 2026-10-02\namount: 7\n")  # same size
+    os.utime(payment, ns=(1, 1))
+    edited: dict[str, str] = {}
+    book = load_book(root, fingerprints=edited).book
+    assert book.cases["janssens"].payments[0].amount == 7
+    assert edited["janssens"] != prints["janssens"] and edited["other"] == prints["other"]
+
+    (root / "cases/janssens/payments/q.yaml").write_text("date: 2026-10-03\namount: -1\n")
+    loaded = load_book(root)
+    assert [str(p) for p in loaded.problems] == [
+        "cases/janssens/payments/q.yaml:2: `amount`: -1 must be more than 0"]
+    assert [str(p) for p in load_book(root).problems] == [  # the problem is cached with the case
+        "cases/janssens/payments/q.yaml:2: `amount`: -1 must be more than 0"]
+
+    (root / "cases/janssens/payments/q.yaml").unlink()
+    letter = root / "cases/janssens/actions/2026-10-05-reminder.md"
+    letter.parent.mkdir()
+    letter.write_text("Dear customer\n")
+    lettered: dict[str, str] = {}
+    loaded = load_book(root, fingerprints=lettered)
+    assert loaded.problems == [] and len(loaded.book.cases["janssens"].payments) == 1
+    assert lettered["janssens"] != edited["janssens"]
+    assert load_book(root, cache=False).book == loaded.book
