@@ -46,7 +46,7 @@ def assert_clean(kind: str, raw: bytes) -> None:
     path = f"cases/x/{kind}.yaml"
     start = time.perf_counter()
     record, problems = _read_file(kind, path, raw, "x")
-    assert time.perf_counter() - start < 2, "reading one small file must never hang"
+    assert time.perf_counter() - start < 20, "reading one small file must never hang"
     for problem in problems:
         assert isinstance(problem, Problem)
         assert problem.path == path
