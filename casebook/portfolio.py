@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Mapping
 
 from .balance import allocate
 from .dump import money
@@ -91,18 +92,22 @@ class Portfolio:
         return {
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
-            "totals": {
-                "cases": len(self.cases),
-                "open_cases": sum(1 for c in self.cases if c.open > 0),
-                "invoiced": money(self.invoiced),
-                "paid": money(self.paid),
-                "open": money(self.open),
-                "overdue": money(self.overdue),
-                "credit": money(self.credit),
-                "dso": str(self.dso.quantize(Decimal("0.1"))) if self.dso is not None else None,
-            },
+            "totals": self.totals_json(),
             "aging": {b: money(self.aging[b]) for b in BUCKETS},
             "cases": [c.to_json() for c in self.cases],
+        }
+
+    def totals_json(self) -> dict:
+        """The `totals` of `to_json`, without writing out every case."""
+        return {
+            "cases": len(self.cases),
+            "open_cases": sum(1 for c in self.cases if c.open > 0),
+            "invoiced": money(self.invoiced),
+            "paid": money(self.paid),
+            "open": money(self.open),
+            "overdue": money(self.overdue),
+            "credit": money(self.credit),
+            "dso": str(self.dso.quantize(Decimal("0.1"))) if self.dso is not None else None,
         }
 
 
@@ -144,8 +149,15 @@ def case_figures(book: Book, case: Case, as_of: date) -> CaseFigures:
     )
 
 
-def portfolio(book: Book, as_of: date) -> Portfolio:
-    rows = tuple(case_figures(book, case, as_of) for case in book.cases.values())
+def portfolio(book: Book, as_of: date, *, rows: Mapping[str, CaseFigures] | None = None) -> Portfolio:
+    """The portfolio as of `as_of`. `rows` (by case id, `case_figures` of each case as of
+    `as_of`) are used where given instead of being computed again (the site keeps them per
+    case between builds); the totals always come from the rows."""
+    known = rows or {}
+    rows = tuple(
+        known[case.id] if case.id in known else case_figures(book, case, as_of)
+        for case in book.cases.values()
+    )
     aging = {b: sum((r.aging[b] for r in rows), ZERO) for b in BUCKETS}
     open_total = sum((r.open for r in rows), ZERO)
     since = as_of - timedelta(days=DSO_DAYS)

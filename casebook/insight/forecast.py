@@ -28,7 +28,7 @@ the usual delay, disputed, or at risk. Amounts are never split or rounded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
@@ -211,27 +211,93 @@ def _total(items: Iterable[Expected]) -> Decimal:
 # -- the forecast ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CaseOutlook:
+    """One case's part of a forecast, before its estimates are dated and put in weeks.
+
+    Everything here depends on the case alone (and the date), so a caller may keep it per
+    case between forecasts (the site does); only the estimates of debtors without a usual
+    delay of their own depend on the rest of the book (its usual delay)."""
+
+    case_id: str
+    name: str
+    paid: tuple[tuple[int, Decimal], ...] = ()
+    """(delay, amount) of each paid invoice: the book's usual delay is their median."""
+    own_delay: int | None = None
+    at_risk: RiskCase | None = None
+    disputed: tuple[Expected, ...] = ()
+    committed: tuple[Expected, ...] = ()
+    """The running promise or plan, as far as it covers what is open."""
+    rest: tuple[tuple[str, date, Decimal], ...] = ()
+    """(invoice, due, amount) still open beyond what is committed, oldest first."""
+
+
+def case_outlook(book: Book, case: Case, today: date, behaviour: Behaviour | None = None) -> CaseOutlook:
+    """The part of `forecast` that depends on `case` alone (see `CaseOutlook`)."""
+    found = behaviour if behaviour is not None else behaviour_of(book, case, today)
+    paid = tuple((r.delay, r.amount) for r in found.records if r.paid_on is not None)
+    base = CaseOutlook(case.id, case.name, paid, found.usual_delay)
+    open_lines = found.allocation.open_invoices()
+    if not open_lines:
+        return base
+    actions = sorted((a for a in case.actions if a.date <= today), key=lambda a: (a.date, a.id))
+    risk = _risk(actions)
+    open_numbers = {b.number for b in open_lines}
+    if risk is not None and risk.invoices and not open_numbers & set(risk.invoices):
+        risk = None  # the notice was about invoices paid since; what is open came later
+    if risk is not None:
+        return replace(base, at_risk=RiskCase(
+            case.id, case.name, sum((b.open for b in open_lines), ZERO),
+            risk.stage or str(risk.kind), risk.date, risk.channel,
+        ))
+    notes = sorted((n for n in case.notes if n.date <= today), key=lambda n: (n.date, n.id))
+    under_dispute = open_disputes(notes)
+    collectable = [b for b in open_lines if b.number not in under_dispute]
+    disputed = tuple(
+        Expected(case.id, case.name, b.invoice.due, b.open, "disputed",
+                 f"due {b.invoice.due.isoformat()}, under dispute", b.number)
+        for b in open_lines if b.number in under_dispute
+    )
+    policy = book.policy_for(case)
+    pauses = policy.pauses if policy else Pauses()
+    left = sum((b.open for b in collectable), ZERO)
+    committed: list[Expected] = []
+    for when, amount, kind, basis in _commitments(case, notes, actions, today, pauses, left):
+        take = min(amount, left)
+        if take > 0:
+            committed.append(Expected(case.id, case.name, when, take, kind, basis))
+            left -= take
+    covered = sum((e.amount for e in committed), ZERO)
+    rest = []
+    for b in collectable:
+        take = min(covered, b.open)
+        covered -= take
+        if b.open - take > 0:
+            rest.append((b.number, b.invoice.due, b.open - take))
+    return replace(base, disputed=disputed, committed=tuple(committed), rest=tuple(rest))
+
+
 def forecast(
     book: Book,
     today: date,
     *,
     weeks: int = DEFAULT_WEEKS,
     behaviours: Mapping[str, Behaviour] | None = None,
+    outlooks: Mapping[str, CaseOutlook] | None = None,
 ) -> Forecast:
     """The forecast for `weeks` ISO weeks from the one holding `today`.
 
-    `behaviours` (by case id, as of `today`) saves recomputing them when the caller has them.
+    `behaviours` (by case id, as of `today`) saves recomputing them when the caller has them;
+    `outlooks` (by case id, `case_outlook` of each case as of `today`) saves even more.
     """
     if weeks < 1:
         raise ValueError("a forecast needs at least one week")
-    if behaviours is None:
-        behaviours = {cid: behaviour_of(book, case, today) for cid, case in book.cases.items()}
-    book_delay = weighted_median(
-        (r.delay, r.amount)
-        for b in behaviours.values()
-        for r in b.records
-        if r.paid_on is not None
-    )
+    if outlooks is None:
+        outlooks = {
+            cid: case_outlook(book, case, today, behaviours[cid] if behaviours is not None else None)
+            for cid, case in book.cases.items()
+        }
+    book_delay = weighted_median(pair for found in outlooks.values() for pair in found.paid)
     book_delay = 0 if book_delay is None else book_delay
     monday = today - timedelta(days=today.weekday())
     last = monday + timedelta(days=7 * weeks - 1)
@@ -242,59 +308,24 @@ def forecast(
     at_risk: list[RiskCase] = []
 
     for case_id in sorted(book.cases):
-        case = book.cases[case_id]
-        found = behaviours[case_id]
-        open_lines = found.allocation.open_invoices()
-        if not open_lines:
+        found = outlooks[case_id]
+        if found.at_risk is not None:
+            at_risk.append(found.at_risk)
             continue
-        actions = sorted((a for a in case.actions if a.date <= today), key=lambda a: (a.date, a.id))
-        risk = _risk(actions)
-        open_numbers = {b.number for b in open_lines}
-        if risk is not None and risk.invoices and not open_numbers & set(risk.invoices):
-            risk = None  # the notice was about invoices paid since; what is open came later
-        if risk is not None:
-            at_risk.append(
-                RiskCase(case.id, case.name, sum((b.open for b in open_lines), ZERO),
-                         risk.stage or str(risk.kind), risk.date, risk.channel)
-            )
-            continue
-        notes = sorted((n for n in case.notes if n.date <= today), key=lambda n: (n.date, n.id))
-        under_dispute = open_disputes(notes)
-        collectable = [b for b in open_lines if b.number not in under_dispute]
-        for b in open_lines:
-            if b.number in under_dispute:
-                disputed.append(Expected(
-                    case.id, case.name, b.invoice.due, b.open, "disputed",
-                    f"due {b.invoice.due.isoformat()}, under dispute", b.number,
-                ))
-        policy = book.policy_for(case)
-        pauses = policy.pauses if policy else Pauses()
-        left = sum((b.open for b in collectable), ZERO)
-        expected: list[Expected] = []
-        for when, amount, kind, basis in _commitments(case, notes, actions, today, pauses, left):
-            take = min(amount, left)
-            if take > 0:
-                expected.append(Expected(case.id, case.name, when, take, kind, basis))
-                left -= take
-        covered = sum((e.amount for e in expected), ZERO)
-        own = found.usual_delay
+        disputed += found.disputed
+        expected = list(found.committed)
+        own = found.own_delay
         delay = own if own is not None else book_delay
         source = "this debtor's usual delay" if own is not None else "the book's usual delay"
-        for b in collectable:
-            take = min(covered, b.open)
-            covered -= take
-            rest = b.open - take
-            if rest <= 0:
-                continue
-            due = b.invoice.due
+        for number, due, rest in found.rest:
             estimate = due + timedelta(days=delay)
             basis = f"due {due.isoformat()} {delay:+d} days ({source})"
-            item = Expected(case.id, case.name, estimate, rest, "estimate", basis, b.number)
+            item = Expected(found.case_id, found.name, estimate, rest, "estimate", basis, number)
             if estimate >= today:
                 expected.append(item)
             elif due >= today:
-                expected.append(Expected(case.id, case.name, due, rest, "estimate",
-                                         f"due {due.isoformat()} (usually paid early)", b.number))
+                expected.append(Expected(found.case_id, found.name, due, rest, "estimate",
+                                         f"due {due.isoformat()} (usually paid early)", number))
             else:
                 overdue.append(item)
         for item in expected:

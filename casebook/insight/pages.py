@@ -14,7 +14,7 @@ from ..dump import money
 from ..model import Book
 from .behaviour import Behaviour
 from .chart import forecast_chart
-from .forecast import DEFAULT_WEEKS, Expected, forecast
+from .forecast import DEFAULT_WEEKS, CaseOutlook, Expected, forecast
 from .suggest import suggestions
 
 
@@ -37,9 +37,11 @@ def forecast_page(
     weeks: int = DEFAULT_WEEKS,
     fmt: Callable[[Decimal], str] = money,
     behaviours: Mapping[str, Behaviour] | None = None,
+    outlooks: Mapping[str, CaseOutlook] | None = None,
 ) -> dict[str, Any]:
-    """Everything the forecast page shows; `fmt` formats amounts inside the chart."""
-    result = forecast(book, today, weeks=weeks, behaviours=behaviours)
+    """Everything the forecast page shows; `fmt` formats amounts inside the chart.
+    `behaviours` or `outlooks` (by case id) save computing them again (see `forecast`)."""
+    result = forecast(book, today, weeks=weeks, behaviours=behaviours, outlooks=outlooks)
     return {
         "as_of": result.as_of,
         "currency": result.currency,
