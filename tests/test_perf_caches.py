@@ -220,3 +220,60 @@ def test_whole_cases_from_the_load_cache_see_every_edit(make_book):
     assert loaded.problems == [] and len(loaded.book.cases["janssens"].payments) == 1
     assert lettered["janssens"] != edited["janssens"]
     assert load_book(root, cache=False).book == loaded.book
+
+
+def _site_files(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and not p.name.startswith(".casebook-")}
+
+
+def test_site_rebuilds_from_the_build_cache_give_the_pages_of_a_fresh_build(tmp_path):
+    """The site keeps each case's summary, portfolio row, forecast part and letters in its
+    build cache (.git/casebook/); after edits (committed or not, in place, of a letter, of
+    the rates), a rebuild from that cache writes exactly what a build without it writes."""
+    import shutil
+    from datetime import date
+
+    from casebook.site import build_site
+
+    from .test_site import TODAY, commit_files, write_site_book
+
+    root = write_site_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(root, out=out, today=TODAY)
+    assert list((root / ".git" / "casebook").glob("site-*.pickle"))
+
+    def same_as_fresh(today=TODAY) -> dict[str, bytes]:
+        built = build_site(root, out=out, today=today)
+        fresh_out = tmp_path / "fresh"
+        shutil.rmtree(fresh_out, ignore_errors=True)
+        shutil.rmtree(root / ".git" / "casebook", ignore_errors=True)  # no cache at all
+        build_site(root, out=fresh_out, today=today)
+        assert _site_files(out) == _site_files(fresh_out)
+        return built.report
+
+    commit_files(root, "Wim Vanhove", "2026-11-23T09:00:00+01:00", "Peeters paid", {
+        "cases/peeters/payments/2026-11-23.yaml": 'date: 2026-11-23\namount: "800.00"\n'})
+    report = same_as_fresh()
+    assert "debtors/peeters.html" in report.written and "debtors/janssens.html" in report.skipped
+
+    payment = root / "cases/peeters/payments/2026-11-23.yaml"  # edited in place, not committed
+    payment.write_text('date: 2026-11-23\namount: "700.00"\n', encoding="utf-8")
+    os.utime(payment, ns=(1, 1))
+    assert "debtors/peeters.html" in same_as_fresh().written
+
+    letter = next((root / "cases/janssens/actions").glob("*.html"))
+    letter.write_text(letter.read_text(encoding="utf-8").replace("</body>", "<p>PS</p></body>"),
+                      encoding="utf-8")
+    assert f"debtors/janssens/{letter.name}" in same_as_fresh().written
+
+    (root / "rates").mkdir()
+    (root / "rates" / "be-commercial.yaml").write_text(
+        "rates:\n  - {from: 2025-01-01, rate: '33.0', source: 'test'}\n", encoding="utf-8")
+    report = same_as_fresh()
+    assert "debtors/janssens.html" not in report.skipped  # a claim may change: drawn again
+
+    same_as_fresh(date(2026, 12, 1))
+    for cache in (root / ".git" / "casebook").glob("site-*.pickle"):
+        cache.write_bytes(b"not a pickle")
+    same_as_fresh()

@@ -11,6 +11,7 @@ import click
 from ..site import build_site
 from ..site.build import check_out
 from ..site.inputs import load
+from ..site.timeline import CACHE as TIMELINE_CACHE
 from ..site.timeline import read_timelines
 from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
 
@@ -33,11 +34,18 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
     """
     out = out or book_root / "site"
     check_out(book_root, out)  # before anything (the history cache) is written there
-    # git reads the history in its own processes while Python loads the book.
-    with ThreadPoolExecutor(1) as pool:
-        history = pool.submit(read_timelines, book_root, out)
-        book, problems = load(book_root)
-        timelines = history.result()
+    fingerprints: dict[str, str] = {}
+    if (out / TIMELINE_CACHE).is_file():
+        # Reading the commits since the last build is quick Python work: in a thread beside
+        # the loader it would only take turns with it (and slow its many small reads down).
+        timelines = read_timelines(book_root, out)
+        book, problems = load(book_root, fingerprints=fingerprints)
+    else:
+        # git reads the whole history in its own processes while Python loads the book.
+        with ThreadPoolExecutor(1) as pool:
+            history = pool.submit(read_timelines, book_root, out)
+            book, problems = load(book_root, fingerprints=fingerprints)
+            timelines = history.result()
     if problems:
         echo_problems(problems)
         if strict:
@@ -45,7 +53,8 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
         click.echo(f"warning: {len(problems)} problem(s) in the book; "
                    "the pages show what could be read", err=True)
     as_of = today or clock_today(book.settings.timezone)
-    built = build_site(book_root, out=out, today=as_of, book=book, timelines=timelines)
+    built = build_site(book_root, out=out, today=as_of, book=book, timelines=timelines,
+                       fingerprints=fingerprints)
     report = built.report
     click.echo(
         f"site as of {as_of.isoformat()}: {len(report.written)} written, "

@@ -10,6 +10,7 @@ debtor page, its letters, the overview and the forecast are rendered again.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import re
@@ -23,13 +24,15 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..errors import BookError
+from ..insight.forecast import CaseOutlook, case_outlook
 from ..model import Book, Case
 from ..resources import shipped
 from ..templating import environment, render, source
 from . import context, inputs
+from .cache import CODE_VERSION, BuildCache, check_of
 from .context import Inputs
 from .filters import filters
-from .inputs import History, Portfolio
+from .inputs import CaseFigures, History, Portfolio
 from .timeline import Timelines, read_timelines
 from .writer import Report, Writer, digest
 
@@ -88,32 +91,59 @@ def build_site(
     history: History | None = None,
     timelines: Timelines | None = None,
     jobs: int | None = None,
+    fingerprints: dict[str, str] | None = None,
 ) -> Built:
     """Build (or bring up to date) the site of the book at `root` in `out`.
 
     The history comes from `history` (a `casebook.history` read), or `timelines` (see
     `read_timelines`), or is read here. `jobs`: processes rendering debtor pages
-    (default: one per CPU, for large builds).
+    (default: one per CPU, for large builds). `fingerprints`: the loader's per-case
+    fingerprints of `book` (`load_book(fingerprints=...)`); with them, what an earlier
+    build computed for an unchanged case is taken from the build cache instead of being
+    computed again (read here when the book is).
     """
     jobs = jobs or os.cpu_count() or 1
     root = root.resolve()
     out = out.resolve()
     check_out(root, out)
     if book is None:
-        book, _ = inputs.load(root)
+        fingerprints = {}
+        book, _ = inputs.load(root, fingerprints=fingerprints)
     if timelines is None:
         timelines = Timelines.of(history) if history is not None else read_timelines(root, out)
     env = template_environment(root)
     env.filters.update(filters(book.settings.language, book.settings.currency))
     theme = _theme_key(env)
     inp = Inputs(root=root, book=book, today=today, history=timelines)
-    base = digest(theme, today.isoformat(), stable(book.settings), stable(book.policies))
-    case_keys = {cid: _case_key(inp, case, base) for cid, case in book.cases.items()}
+    base = digest(theme, today.isoformat(), stable(book.settings), stable(book.policies),
+                  stable(book.rates))
+    memo = BuildCache(root, out)
+    # The book, history and cache are hundreds of thousands of objects that live until the
+    # build ends: kept out of the cyclic collector's scans (each full scan took 0.3 s).
+    gc.freeze()
+    try:
+        return _build(root, out, today, book, timelines, fingerprints, env, theme, inp, base,
+                      memo, jobs)
+    finally:
+        gc.unfreeze()
+
+
+def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
+           fingerprints: dict[str, str] | None, env: jinja2.Environment, theme: str,
+           inp: Inputs, base: str, memo: BuildCache, jobs: int) -> Built:
+    checks = {
+        cid: check_of(CODE_VERSION, base, fingerprints[cid], *(e.sha for e in timelines.for_case(cid)))
+        for cid in book.cases if fingerprints and cid in fingerprints
+    }
+    known = {cid: entry for cid, entry in memo.entries.items()
+             if cid in checks and entry.get("check") == checks[cid]}
+    case_keys = {cid: known[cid]["key"] if cid in known else _case_key(inp, case, base)
+                 for cid, case in book.cases.items()}
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
 
     writer = Writer(out)
-    cases = _Cases(inp, env, writer.memo, case_keys)
-    shared = _Portfolio(inp)
+    cases = _Cases(inp, env, case_keys, checks, known, memo.entries)
+    shared = _Portfolio(inp, cases)
 
     def page(name: str, make: Callable[[], dict[str, Any]], kind: str) -> Callable[[], bytes]:
         return lambda: render(env, name, {**make(), "page": kind}).encode("utf-8")
@@ -128,7 +158,8 @@ def build_site(
     ))
     writer.add("forecast.html", whole, page(
         "forecast.html",
-        lambda: context.forecast(inp, summaries=cases.summaries(), fmt=env.filters["money"]),
+        lambda: context.forecast(inp, summaries=cases.summaries(), fmt=env.filters["money"],
+                                 outlooks=cases.outlooks()),
         "forecast",
     ))
     for cid in sorted(book.cases):
@@ -138,13 +169,18 @@ def build_site(
             lambda case=case: context.debtor(inp, case, **cases.objects(case.id)),
             "debtor",
         ))
-        for site_path, source in context.printable_sources(inp, case):
-            writer.add(site_path, case_keys[cid], lambda source=source: with_csp(source.read_bytes()))
-    stale = [cid for cid in sorted(book.cases)
-             if not writer.is_fresh(context.page_path(cid), case_keys[cid])]
-    if jobs > 1 and len(stale) >= PARALLEL_FROM:
-        _in_parallel(writer, cases, stale, jobs)
-    report = writer.write(memo=cases.memo)
+        for site_path, source in cases.printable(cid):
+            writer.add(site_path, case_keys[cid],
+                       lambda source=source: with_csp((root / source).read_bytes()))
+    stale_pages = set(writer.plan())
+    stale = [cid for cid in sorted(book.cases) if context.page_path(cid) in stale_pages]
+    # Cases whose page is up to date but whose summary is not kept (after casebook itself
+    # changed, say) are summed up in the workers too.
+    unknown = [cid for cid in sorted(book.cases) if not cases.has_entry(cid)]
+    if jobs > 1 and len(set(stale) | set(unknown)) >= PARALLEL_FROM:
+        _in_parallel(writer, cases, stale, jobs, unknown)
+    report = writer.write()
+    memo.save(cases.memo())
     return Built(report, out / "index.html")
 
 
@@ -154,8 +190,10 @@ more than it saves)."""
 _JOB: tuple[Writer, "_Cases", dict[str, list[str]]] | None = None
 
 
-def _in_parallel(writer: Writer, cases: "_Cases", stale: list[str], jobs: int) -> None:
-    """Render the stale debtor pages and case summaries in `jobs` forked processes.
+def _in_parallel(writer: Writer, cases: "_Cases", stale: list[str], jobs: int,
+                 unknown: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Render the stale debtor pages and case summaries (also those of `unknown` cases) in
+    `jobs` forked processes.
 
     The workers inherit the loaded book, history and templates (fork), each takes every
     `jobs`-th case, writes its pages and sends back what the parent records: page results
@@ -172,9 +210,10 @@ def _in_parallel(writer: Writer, cases: "_Cases", stale: list[str], jobs: int) -
         if case_id in by_case:
             by_case[case_id].append(path)
     _JOB = (writer, cases, by_case)
+    todo = sorted(set(stale) | set(unknown))
     try:
         with fork.Pool(jobs) as pool:
-            for done, entries in pool.map(_work, [stale[i::jobs] for i in range(jobs)]):
+            for done, entries in pool.map(_work, [todo[i::jobs] for i in range(jobs)]):
                 writer.done.update(done)
                 cases.memo_out.update(entries)
     finally:
@@ -195,40 +234,49 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
     entries: dict[str, Any] = {}
     for cid in case_ids:
         entries[cid] = cases.entry(cid)
-        done.update(writer.render_pages(by_case[cid]))
+        if cid in by_case:
+            done.update(writer.render_pages(by_case[cid]))
     return done, entries
 
 
 class _Portfolio:
-    """The portfolio figures (`casebook.portfolio`), computed once, when a page needs them."""
+    """The portfolio figures (`casebook.portfolio`), computed once, when a page needs them,
+    from each case's `case_figures` row (kept per case between builds)."""
 
-    def __init__(self, inp: Inputs) -> None:
+    def __init__(self, inp: Inputs, cases: "_Cases") -> None:
         self.inp = inp
+        self.cases = cases
         self._figures: Portfolio | None = None
 
     @property
     def figures(self) -> Portfolio:
         if self._figures is None:
-            self._figures = inputs.portfolio(self.inp.book, self.inp.today)
+            self._figures = inputs.portfolio(self.inp.book, self.inp.today,
+                                             rows=self.cases.figure_rows())
         return self._figures
 
 
 class _Cases:
-    """Per case: its figures and state (for its page), its summary and overview row.
+    """Per case: its figures and state (for its page), and what the overview and forecast
+    need of it: summary, overview row, portfolio row (`case_figures`), forecast part
+    (`case_outlook`), printable letters.
 
-    Summaries and rows are kept in the manifest under the case's key, so a rebuild
-    computes them only for the cases that changed.
+    Those are kept in the build cache under the case's key (and its fingerprint, when the
+    loader gave one), so a rebuild computes them only for the cases that changed.
     """
 
-    def __init__(self, inp: Inputs, env: jinja2.Environment, memo: dict[str, Any],
-                 keys: dict[str, str]) -> None:
+    def __init__(self, inp: Inputs, env: jinja2.Environment, keys: dict[str, str],
+                 checks: dict[str, str], known: dict[str, dict[str, Any]],
+                 previous: dict[str, dict[str, Any]]) -> None:
         self.inp = inp
         self.env = env
         self.keys = keys
-        self.memo_in = memo
+        self.checks = checks
+        self.known = known
+        """Entries of the build cache valid by fingerprint (their key is in `keys`)."""
+        self.previous = previous
         self.memo_out: dict[str, Any] = {}
         self._objects: dict[str, dict[str, Any]] = {}
-        self._row = env.get_template("debtor_row.html")
 
     def objects(self, case_id: str) -> dict[str, Any]:
         found = self._objects.get(case_id)
@@ -240,23 +288,47 @@ class _Cases:
             self._objects[case_id] = found
         return found
 
+    def printable(self, case_id: str) -> list[tuple[str, str]]:
+        """(site path, source file relative to the book) of the case's printable letters."""
+        entry = self.known.get(case_id)
+        if entry is not None:
+            return entry["printable"]
+        root = self.inp.root
+        return [(site_path, source.relative_to(root).as_posix())
+                for site_path, source in context.printable_sources(self.inp, self.inp.book.cases[case_id])]
+
+    def has_entry(self, case_id: str) -> bool:
+        """Whether the case's entry is known without computing anything."""
+        if case_id in self.memo_out or case_id in self.known:
+            return True
+        old = self.previous.get(case_id)
+        return isinstance(old, dict) and old.get("key") == self.keys[case_id]
+
     def entry(self, case_id: str) -> dict[str, Any]:
         entry = self.memo_out.get(case_id)
         if entry is not None:
             return entry
         key = self.keys[case_id]
-        old = self.memo_in.get(case_id)
-        if isinstance(old, dict) and old.get("key") == key:
-            entry = old
+        old = self.previous.get(case_id)
+        if case_id in self.known:
+            entry = self.known[case_id]
+        elif isinstance(old, dict) and old.get("key") == key:
+            entry = dict(old, check=self.checks.get(case_id))  # same inputs, other fingerprint
         else:
             book, today = self.inp.book, self.inp.today
+            case = book.cases[case_id]
             got = self.objects(case_id)
             state = got["state"]
             due = inputs.due_within(book, {case_id: state}, today, context.SOON_DAYS)
-            summary = context.summary(self.inp, book.cases[case_id], row=got["row"],
-                                      state=state, due=due)
+            summary = context.summary(self.inp, case, row=got["row"], state=state, due=due)
             html = render(self.env, "debtor_row.html", {"r": summary, "site": {"root": ""}})
-            entry = {"key": key, "summary": summary, "row": html}
+            entry = {
+                "check": self.checks.get(case_id), "key": key,
+                "summary": summary, "row": html, "figures": got["row"],
+                "outlook": case_outlook(book, case, today), "printable": self.printable(case_id),
+                # A letter named by a path outside actions/ is not in the case's fingerprint.
+                "cacheable": all("/" not in name for a in case.actions for name in a.files),
+            }
         self.memo_out[case_id] = entry
         return entry
 
@@ -264,8 +336,8 @@ class _Cases:
         """What to keep for the next build: every entry computed or still valid."""
         kept = {}
         for cid, key in sorted(self.keys.items()):
-            entry = self.memo_out.get(cid) or self.memo_in.get(cid)
-            if isinstance(entry, dict) and entry.get("key") == key:
+            entry = self.memo_out.get(cid) or self.known.get(cid)
+            if isinstance(entry, dict) and entry.get("key") == key and entry.get("cacheable"):
                 kept[cid] = entry
         return kept
 
@@ -274,6 +346,12 @@ class _Cases:
 
     def rows_html(self) -> Markup:
         return Markup("".join(self.entry(cid)["row"] for cid in sorted(self.keys)))
+
+    def figure_rows(self) -> dict[str, CaseFigures]:
+        return {cid: self.entry(cid)["figures"] for cid in self.keys}
+
+    def outlooks(self) -> dict[str, CaseOutlook]:
+        return {cid: self.entry(cid)["outlook"] for cid in self.keys}
 
 
 def stable(value: Any) -> str:

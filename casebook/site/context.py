@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup
 
 from .. import __version__
 from ..engine import open_disputes
 from .writer import safe_relative
+from ..insight.forecast import CaseOutlook
 from ..insight.pages import forecast_page
 from ..model import Book, Case
 from . import charts, inputs
@@ -84,7 +85,7 @@ def site_info(inp: Inputs, *, root: str) -> dict[str, Any]:
 
 def totals(figures: Portfolio) -> dict[str, Any]:
     """The headline figures, exactly as `casebook status --json` gives them."""
-    data = figures.to_json()["totals"]
+    data = figures.totals_json()
     return {
         "outstanding": figures.open,
         "overdue": figures.overdue,
@@ -196,8 +197,10 @@ def monthly(summaries: Iterable[dict[str, Any]], today: date) -> list[charts.Mon
     for s in summaries:
         running += Decimal(s["months"][0][0])
         for i, (d, c) in enumerate(s["months"][1:]):
-            delta[i] += Decimal(d)
-            collected[i] += Decimal(c)
+            if d != "0":  # most months of most cases: nothing to add
+                delta[i] += Decimal(d)
+            if c != "0":
+                collected[i] += Decimal(c)
     months = []
     for i in range(MONTHS):
         running += delta[i]
@@ -286,9 +289,11 @@ def _count(values: Iterable[str]) -> list[dict[str, Any]]:
 # -- forecast ------------------------------------------------------------------------------
 
 
-def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt) -> dict[str, Any]:
-    """Expected cash-in week by week (`casebook.insight`), and the next action per case."""
-    data = forecast_page(inp.book, inp.today, fmt=fmt)
+def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt,
+             outlooks: Mapping[str, CaseOutlook] | None = None) -> dict[str, Any]:
+    """Expected cash-in week by week (`casebook.insight`), and the next action per case.
+    `outlooks`: each case's part of the forecast, when the build has them."""
+    data = forecast_page(inp.book, inp.today, fmt=fmt, outlooks=outlooks)
     for week in data["weeks"]:
         week["items"] = [_linked(i) for i in week["items"]]
     for key in ("overdue_items", "disputed_items", "at_risk_cases"):

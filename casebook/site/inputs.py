@@ -73,8 +73,9 @@ class ClaimView:
     warnings: tuple[str, ...]
 
 
-def load(root: Path) -> tuple[Book, list]:
-    loaded = load_book(root)
+def load(root: Path, *, fingerprints: dict[str, str] | None = None) -> tuple[Book, list]:
+    """The book and its problems; `fingerprints` receives the loader's per-case ones."""
+    loaded = load_book(root, fingerprints=fingerprints)
     return loaded.book, list(loaded.problems)
 
 

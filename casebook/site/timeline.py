@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..history import History, read_history
+from .cache import gc_paused
 from .writer import replace_file
 
 CACHE = ".casebook-history.json"
@@ -41,10 +43,13 @@ class Entry:
 class Timelines:
     """Commits per case, newest first."""
 
-    def __init__(self, by_case: dict[str, list[Entry]], head: str | None) -> None:
+    def __init__(self, by_case: dict[str, list[Entry]], head: str | None, *,
+                 unsorted: set[str] | None = None) -> None:
+        """`unsorted`: the only cases whose lists are not in order yet (default: all)."""
         self.head = head
         self._by_case = {
             cid: sorted(entries, key=lambda e: (e.committed, e.when, e.sha), reverse=True)
+            if unsorted is None or cid in unsorted else entries
             for cid, entries in by_case.items()
         }
 
@@ -58,12 +63,16 @@ class Timelines:
         return cls(by_case, history.head)
 
 
-def _add(by_case: dict[str, list[Entry]], history: History) -> None:
+def _add(by_case: dict[str, list[Entry]], history: History) -> set[str]:
+    """Add the commits of `history`; returns the cases that got one."""
+    touched: set[str] = set()
     for commit in history:
         entry = Entry(commit.sha, commit.author_name, commit.author_date, commit.committer_date,
                       commit.subject, commit.stage or "")
         for case_id in commit.cases:
             by_case.setdefault(case_id, []).append(entry)
+            touched.add(case_id)
+    return touched
 
 
 def _head(root: Path) -> str | None:
@@ -81,17 +90,19 @@ def read_timelines(root: Path, out: Path) -> Timelines:
     """The book's timelines, from the cache in `out` plus the commits made since."""
     head = _head(root)
     cached = _load(out / CACHE)
+    # The cache holds each case's commits in order: only cases with new commits are sorted.
     if cached is not None and head is not None and cached[1] == head:
-        return Timelines(cached[0], head)
+        return Timelines(cached[0], head, unsorted=set())
+    known: dict[str, list[str]] = {}
     if cached is not None and head is not None and cached[1] and _is_ancestor(root, cached[1], head):
-        by_case = cached[0]
-        _add(by_case, read_history(root, since=cached[1]))
+        by_case, _, known = cached
+        timelines = Timelines(by_case, head, unsorted=_add(by_case, read_history(root, since=cached[1])))
     else:
         by_case = {}
         for part in _read_in_parts(root, head):
             _add(by_case, part)
-    timelines = Timelines(by_case, head)
-    _save(out / CACHE, timelines)
+        timelines = Timelines(by_case, head)
+    _save(out / CACHE, timelines, known)
     return timelines
 
 
@@ -123,27 +134,37 @@ def _git(root: Path, *args: str) -> str:
                           text=True).stdout.strip()
 
 
-def _load(path: Path) -> tuple[dict[str, list[Entry]], str] | None:
+def _load(path: Path) -> tuple[dict[str, list[Entry]], str, dict[str, list[str]]] | None:
+    """(commits per case, head, each commit as stored) from the cache file."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-        if data.get("version") != CACHE_VERSION:
-            return None
-        shared: dict[str, Entry] = {}
-        for sha, (author, when, committed, subject, stage) in data["commits"].items():
-            shared[sha] = Entry(sha, author, datetime.fromisoformat(when),
-                                datetime.fromisoformat(committed), subject, stage)
-        return {cid: [shared[s] for s in shas] for cid, shas in data["cases"].items()}, data["head"]
+        with gc_paused():
+            return _parse(json.loads(path.read_text("utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _save(path: Path, timelines: Timelines) -> None:
-    commits: dict[str, list[str]] = {}
+def _parse(data: Any) -> tuple[dict[str, list[Entry]], str, dict[str, list[str]]] | None:
+    if data.get("version") != CACHE_VERSION:
+        return None
+    shared: dict[str, Entry] = {}
+    for sha, (author, when, committed, subject, stage) in data["commits"].items():
+        shared[sha] = Entry(sha, author, datetime.fromisoformat(when),
+                            datetime.fromisoformat(committed), subject, stage)
+    by_case = {cid: [shared[s] for s in shas] for cid, shas in data["cases"].items()}
+    return by_case, data["head"], data["commits"]
+
+
+def _save(path: Path, timelines: Timelines, known: dict[str, list[str]] | None = None) -> None:
+    """Write the cache; `known`: commits as the cache stored them already (not formatted
+    again)."""
+    commits: dict[str, list[str]] = dict(known or {})
     cases: dict[str, list[str]] = {}
     for cid, entries in timelines._by_case.items():
         cases[cid] = [e.sha for e in entries]
         for e in entries:
-            commits[e.sha] = [e.author, e.when.isoformat(), e.committed.isoformat(), e.subject, e.stage]
+            if e.sha not in commits:
+                commits[e.sha] = [e.author, e.when.isoformat(), e.committed.isoformat(), e.subject,
+                                  e.stage]
     data = {"version": CACHE_VERSION, "head": timelines.head, "commits": commits, "cases": cases}
     replace_file(path, (json.dumps(data, sort_keys=True, separators=(",", ":"),
                                    ensure_ascii=False) + "\n").encode("utf-8"))

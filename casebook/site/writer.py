@@ -27,15 +27,15 @@ from ..fsutil import inside
 
 MANIFEST = ".casebook-build.json"
 MANIFEST_VERSION = 1
-_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+# Segments that start with a letter, digit or `_` (so never `.` or `..`), one regex for the
+# whole path: a build checks tens of thousands of paths.
+_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9._-]*\n?"
+_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 
 
 def safe_relative(path: str) -> bool:
     """A plain relative POSIX path: no `..`, no absolute path, no odd characters."""
-    parts = path.split("/")
-    return bool(path) and all(_SEGMENT.match(p) and p not in (".", "..") for p in parts) and (
-        parts[0] != MANIFEST
-    )
+    return _PATH.fullmatch(path) is not None and path.split("/", 1)[0] != MANIFEST
 
 
 def digest(*parts: str | bytes) -> str:
@@ -76,15 +76,31 @@ class Writer:
         self.pages: dict[str, Page] = {}
         self.previous, self.memo = self._read_manifest()
         self._folders: dict[str, bool] = {}
+        self._stale: list[str] | None = None
+        self._root = os.fspath(out)
         self.done: dict[str, tuple[str, int]] = {}
         """Pages already rendered (by `render_pages`, maybe in another process): status, size."""
 
     def add(self, path: str, key: str, produce: Callable[[], bytes]) -> None:
-        if not safe_relative(path) or not self._folder_inside(path.rpartition("/")[0]):
+        """Plan a page. Its folder is checked (links out of the output folder) by `plan`,
+        for the pages that are written, before any is."""
+        if not safe_relative(path):
             raise BookError(f"the site cannot write {path!r}: not a plain path inside {self.out}")
         if path in self.pages:
             raise BookError(f"two pages of the site would be written to {path}")
         self.pages[path] = Page(path, key, produce)
+
+    def plan(self) -> list[str]:
+        """The paths whose page must be rendered (see `stale`), after checking that each
+        of their folders stays inside the output folder: nothing is written otherwise."""
+        if self._stale is None:
+            stale = self.stale()
+            for path in stale:
+                if not self._folder_inside(path.rpartition("/")[0]):
+                    raise BookError(
+                        f"the site cannot write {path!r}: not a plain path inside {self.out}")
+            self._stale = stale
+        return self._stale
 
     def _folder_inside(self, folder: str) -> bool:
         """The folder stays inside the output once symbolic links are followed (a plain
@@ -100,7 +116,7 @@ class Writer:
         if not entry or entry.get("key") != key:
             return False
         try:
-            return (self.out / path).stat().st_size == entry.get("size")
+            return os.stat(os.path.join(self._root, path)).st_size == entry.get("size")
         except OSError:
             return False
 
@@ -128,12 +144,13 @@ class Writer:
         """Write what changed; what `memo()` returns after the pages is kept in the
         manifest for the next build."""
         report = Report(self.out)
+        stale = set(self.plan())
         self.out.mkdir(parents=True, exist_ok=True)
         manifest: dict[str, dict] = {}
         try:
             for path in sorted(self.pages):
                 page = self.pages[path]
-                if self.is_fresh(path, page.key):
+                if path not in stale:
                     report.skipped.append(path)
                     manifest[path] = self.previous[path]
                     continue
@@ -158,8 +175,11 @@ class Writer:
 
     # -- manifest ------------------------------------------------------------------------
     def _read_manifest(self) -> tuple[dict[str, dict], dict[str, Any]]:
+        from .cache import gc_paused
+
         try:
-            data = json.loads((self.out / MANIFEST).read_text("utf-8"))
+            with gc_paused():
+                data = json.loads((self.out / MANIFEST).read_text("utf-8"))
         except (OSError, ValueError):
             return {}, {}
         if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
