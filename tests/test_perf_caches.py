@@ -277,3 +277,21 @@ def test_site_rebuilds_from_the_build_cache_give_the_pages_of_a_fresh_build(tmp_
     for cache in (root / ".git" / "casebook").glob("site-*.pickle"):
         cache.write_bytes(b"not a pickle")
     same_as_fresh()
+
+
+def test_the_command_line_imports_only_the_module_of_the_command_it_runs(tmp_path):
+    """`casebook site` does not import what `casebook import` or `export` need (start-up time);
+    commands in a module of another name, --help and main.commands still find them all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, casebook.cli as c\n"
+        "assert 'casebook.site' not in sys.modules and 'casebook.imports' not in sys.modules\n"
+        "c.main.get_command(None, 'site')\n"
+        "assert 'casebook.site' in sys.modules and 'casebook.imports' not in sys.modules\n"
+        "assert c.main.get_command(None, 'pay') is not None  # casebook/cli/record.py\n"
+        "assert {'site', 'advance', 'check', 'export', 'import', 'pay'} <= set(c.main.commands)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
