@@ -47,7 +47,14 @@ from .dossier import (  # noqa: F401  (all importable from here too)
 from .fsutil import inside
 from .gitpack import blob_id, git_time, tree_entries
 from .gitstore import Store
-from .history import ORIGINAL_TRAILER, CommitInfo, History, is_cached, read_history
+from .history import (
+    ORIGINAL_TRAILER,
+    CommitInfo,
+    History,
+    is_cached,
+    read_case_history,
+    read_history,
+)
 from .mentions import ForeignTerms, scan_repository
 from .model import ActionKind, Book, Case, Channel, Operator
 from .schema import SLUG_RE
@@ -210,8 +217,7 @@ def _case_history(root: Path, case_id: str) -> History:
     """The commits that changed the case: from the whole-history cache when there is one
     (fast in a big book), else from a `git log` limited to the folder."""
     if is_cached(root):
-        everything = read_history(root)
-        return History(everything.for_case(case_id), everything.head)
+        return read_case_history(root, case_id)
     return read_history(root, paths=[f"cases/{case_id}/"])
 
 

@@ -295,3 +295,64 @@ def test_the_command_line_imports_only_the_module_of_the_command_it_runs(tmp_pat
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_one_case_history_from_the_cache_is_that_case_of_the_whole_history(tmp_path):
+    """read_case_history parses only the cached log entries that name the folder; it gives
+    exactly read_history(...).for_case(...), also when a message names the folder or another
+    case's id starts with this one's."""
+    import subprocess
+
+    from casebook.history import read_case_history, read_history
+
+    root = tmp_path / "book"
+    root.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=A", "-c", "user.email=a@x", *args], cwd=root,
+                       check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    steps = [
+        ({"cases/acme/debtor.yaml": "name: Acme\n"}, "acme: start"),
+        ({"cases/acme-2/debtor.yaml": "name: Acme 2\n"}, "acme-2: start"),
+        ({"cases/bolt/debtor.yaml": "name: Bolt\n"}, "bolt: see cases/acme/debtor.yaml"),
+        ({"cases/acme/notes/a.md": "x\n", "cases/bolt/notes/b.md": "y\n"}, "both"),
+        ({"README.md": "cases/acme/\n"}, "readme"),
+        ({"cases/acme-2/notes/c.md": "z\n"}, "acme-2 only"),
+    ]
+    for files, message in steps:
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        git("add", "-A")
+        git("commit", "-q", "-m", message)
+    whole = read_history(root)  # fills the cache
+    for case_id in ("acme", "acme-2", "bolt", "none"):
+        one = read_case_history(root, case_id)
+        assert list(one.commits) == whole.for_case(case_id) and one.head == whole.head
+    assert [c.subject for c in read_case_history(root, "acme").commits] == ["acme: start", "both"]
+
+
+def test_words_of_plain_terms_are_those_of_the_general_rule():
+    """mentions._words takes a shortcut for words-and-spaces text; same words as the rule."""
+    import random
+    import re
+
+    from casebook import mentions
+
+    def general(text: str) -> list[str]:
+        out = []
+        for token in mentions._WORD.findall(text.lower()):
+            token = token.strip(".:/-+")
+            if token:
+                out.append(token)
+                if "/" in token or ":" in token:
+                    out += [p for p in re.split(r"[/:]", token) if p]
+        return out
+
+    rng = random.Random(3)
+    alphabet = "abcXYZ09_ éÉİß  .-/:@+\t\nŒ\u0307\u00a0"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert mentions._words(text) == general(text), repr(text)
