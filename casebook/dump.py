@@ -57,10 +57,66 @@ def to_yaml(mapping: Mapping[str, Any]) -> bytes:
     """A mapping as a YAML document; None values and empty strings/lists are left out."""
     clean = {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != ()}
     clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+    fast = _plain_document(clean)
+    if fast is not None:
+        return fast
     text = yaml.dump(
         clean, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
     )
     return text.encode("utf-8")
+
+
+# Records casebook writes by the thousand (an action per case in `advance`) hold only short
+# words, dates and amounts; PyYAML's emitter took longer than the rest of the record's work.
+# `_plain_document` writes exactly what `yaml.dump` above writes for such mappings and
+# declines (None) anything else; tests compare the two.
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+_RESOLVER = yaml.resolver.Resolver()
+_PLAIN: dict[str, bool] = {}
+
+
+def _plain_word(value: str) -> bool:
+    """Written as is, unquoted: a short word that YAML reads back as this very string."""
+    known = _PLAIN.get(value)
+    if known is None:
+        known = bool(_WORD.fullmatch(value)) and _RESOLVER.resolve(
+            yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+        if len(_PLAIN) < 10_000:
+            _PLAIN[value] = known
+    return known
+
+
+def _plain_scalar(value: Any) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return value if _plain_word(value) else None
+    if kind is date:
+        return value.isoformat()
+    if kind is Decimal:
+        return f'"{money(value)}"'
+    return None
+
+
+def _plain_document(mapping: Mapping[str, Any]) -> bytes | None:
+    lines: list[str] = []
+    for key, value in mapping.items():
+        if type(key) is not str or not _plain_word(key):
+            return None
+        if type(value) is list:
+            lines.append(f"{key}:")
+            for item in value:
+                text = _plain_scalar(item)
+                if text is None:
+                    return None
+                lines.append(f"- {text}")
+        else:
+            text = _plain_scalar(value)
+            if text is None:
+                return None
+            lines.append(f"{key}: {text}")
+    if not lines:
+        return None
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def front_matter(mapping: Mapping[str, Any], body: str) -> bytes:

@@ -356,3 +356,42 @@ def test_words_of_plain_terms_are_those_of_the_general_rule():
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert mentions._words(text) == general(text), repr(text)
+
+
+def test_records_written_without_the_yaml_emitter_are_its_bytes():
+    """dump.to_yaml writes plain records (short words, dates, amounts, lists of words)
+    itself; whatever it writes is exactly yaml.dump's text, quoting included."""
+    import random
+    from datetime import date
+    from decimal import Decimal
+
+    import yaml
+
+    from casebook import dump
+
+    def emitted(mapping):
+        clean = {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != ()}
+        clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+        return yaml.dump(clean, Dumper=dump._Dumper, sort_keys=False, allow_unicode=True,
+                         default_flow_style=False, width=100).encode("utf-8")
+
+    words = ["yes", "No", "on", "null", "~", "true", "2026", "0042", "1.5", "1e3", "2026-03-09",
+             "2026-0042", "INV-1", "a", "-x", ".5", "0x1f", "1_000", "reminder", "12:30", ".inf",
+             "2026-03-09-reminder.eml", "=", "<<", "-", "A" * 90, "x y", "é", "+1", "0b101", "Y"]
+    rng = random.Random(1)
+    shortcut = 0
+    for _ in range(3000):
+        record = {}
+        for key in rng.sample(["date", "kind", "stage", "balance", "deadline", "invoices", "files",
+                               "yes", "2026"], rng.randint(1, 7)):
+            roll = rng.random()
+            record[key] = (
+                rng.choice(words) if roll < 0.3
+                else date(2026, rng.randint(1, 12), rng.randint(1, 28)) if roll < 0.45
+                else Decimal(rng.randint(-10**6, 10**6)) / 100 if roll < 0.6
+                else tuple(rng.choice(words) for _ in range(rng.randint(0, 3))) if roll < 0.8
+                else rng.choice([None, "", 5, True])
+            )
+        assert dump.to_yaml(record) == emitted(record), record
+        shortcut += dump._plain_document({k: v for k, v in record.items() if type(v) is not tuple}) is not None
+    assert shortcut > 100  # the shortcut was taken often enough to be tested
