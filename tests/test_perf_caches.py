@@ -395,3 +395,29 @@ def test_records_written_without_the_yaml_emitter_are_its_bytes():
         assert dump.to_yaml(record) == emitted(record), record
         shortcut += dump._plain_document({k: v for k, v in record.items() if type(v) is not tuple}) is not None
     assert shortcut > 100  # the shortcut was taken often enough to be tested
+
+
+def test_qr_symbols_are_segnos_for_every_payload_length():
+    """casebook.qr builds EPC symbols itself (byte mode, level M, fixed mask); for every
+    payload length up to the EPC maximum, every version 1-13, the matrix is segno's."""
+    import random
+
+    import segno
+
+    from casebook import qr
+
+    rng = random.Random(11)
+    versions = set()
+    for length in range(4, qr.MAX_BYTES + 1, 2):
+        payload = "BCD\n" + "".join(rng.choice("ABCxyz0123456789 +/€é\n") for _ in range(length - 4))
+        if len(payload.encode("utf-8")) > qr.MAX_BYTES:
+            continue
+        reference = segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8",
+                                  mask=qr.MASK)
+        fast = qr._fast_code(payload)
+        assert fast is not None and fast.matrix == reference.matrix, length
+        assert (fast.version, fast.error, fast.mask, fast.mode) == (
+            reference.version, reference.error, reference.mask, reference.mode)
+        versions.add(fast.version)
+    assert versions == set(range(1, qr.MAX_VERSION + 1))
+    assert qr._fast_code("no newline: left to segno") is None
