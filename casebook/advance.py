@@ -39,6 +39,7 @@ from .crashpoints import crash_point
 from .dump import money, to_yaml
 from .engine import DueAction
 from .errors import BookError, Problem
+from .gitpack import PreparedBlob, prepare_blob
 from .gitstore import Store
 from .model import ActionKind, Book, Case
 
@@ -139,12 +140,13 @@ def advance(
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
                     crash_point("advance:before-commit")
-                    files, message, total = next(rendered)
+                    files, message, total, prepared = next(rendered)
                     if number == 1:
                         # After the first letter: rendering workers are forked by then and do
                         # not inherit the pipes of the `git cat-file` this starts.
                         batch.prefetch(f"{book.cases[d.case_id].folder}/actions" for d in due_now)
-                    sha = batch.commit(files, message, author=book.settings.operator, when=when)
+                    sha = batch.commit(files, message, author=book.settings.operator, when=when,
+                                       prepared=prepared)
                     pending.append((due, files, sha, total))
                     _crash_hook("after", number)
                     crash_point("advance:after-commit")
@@ -188,18 +190,23 @@ PARALLEL_FROM = 64
 _WORKER: tuple[Book, Path] | None = None
 
 
-def _render_in_worker(due: DueAction) -> tuple[dict[str, bytes], str, str]:
+def _render_in_worker(due: DueAction) -> tuple[dict[str, bytes], str, str, dict[str, PreparedBlob]]:
     assert _WORKER is not None
     book, root = _WORKER
-    return action_commit(book, due, root=root)
+    files, message, total = action_commit(book, due, root=root)
+    # Hashing and compressing the files for the pack here, too: the process committing is
+    # the busiest one of the run.
+    return files, message, total, {rel: prepare_blob(data) for rel, data in files.items()}
 
 
-def _rendered(book: Book, due_now: Sequence[DueAction], root: Path) -> Iterator[tuple[dict[str, bytes], str, str]]:
-    """`action_commit` of each due action, in order."""
+def _rendered(
+    book: Book, due_now: Sequence[DueAction], root: Path
+) -> Iterator[tuple[dict[str, bytes], str, str, dict[str, PreparedBlob] | None]]:
+    """`action_commit` of each due action, in order, with the files' blobs when prepared."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if len(due_now) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for due in due_now:
-            yield action_commit(book, due, root=root)
+            yield (*action_commit(book, due, root=root), None)
         return
     global _WORKER
     _WORKER = (book, root)

@@ -41,7 +41,18 @@ import git
 from .crashpoints import crash_point
 from .errors import BookError
 from .fsutil import atomic_write
-from .gitpack import BLOB, COMMIT, MODE_DIR, MODE_FILE, CatFile, Pack, Tree, blob_id, git_time
+from .gitpack import (
+    BLOB,
+    COMMIT,
+    MODE_DIR,
+    MODE_FILE,
+    CatFile,
+    Pack,
+    PreparedBlob,
+    Tree,
+    blob_id,
+    git_time,
+)
 from .model import Operator
 
 if TYPE_CHECKING:
@@ -88,6 +99,7 @@ class Batch:
         self._root = Tree(self._read, _tree_of(store, self.base))
         self._pack: Pack | None = None
         self._pending: list[tuple[str, dict[str, bytes | None]]] = []
+        self._shas: dict[str, str | None] = {}  # blob id of each pending path, as of its last commit
         self._failed: str | None = None
         self._idents: dict[str, tuple[str, str]] = {}
         self._reader: CatFile | None = None
@@ -101,14 +113,18 @@ class Batch:
         *,
         author: Operator | None = None,
         when: datetime | None = None,
+        prepared: Mapping[str, PreparedBlob] | None = None,
     ) -> PendingCommit:
         """One commit of exactly `files` (relative path -> bytes, None deletes), on top of
         the previous one. Raises `BookError` for a path outside the book or with
         uncommitted changes (the user's half-done edit is never committed nor overwritten).
+        `prepared`: `gitpack.prepare_blob` of some of the files (by the same keys), made
+        elsewhere; the others are hashed and compressed here.
         """
         if self._failed:
             raise BookError(self._failed)
         checked: dict[str, bytes | None] = {}
+        ready: dict[str, PreparedBlob] = {}
         for rel, data in files.items():
             clean = _clean_path(rel)
             if clean in self.dirty:
@@ -117,18 +133,24 @@ class Batch:
                     "(casebook never commits or overwrites a half-done edit)"
                 )
             checked[clean] = data
+            if prepared is not None and rel in prepared and data is not None:
+                ready[clean] = prepared[rel]
         if not checked:
             raise BookError("nothing to commit: no files given")
         author_line = self._ident("author", author, when)
         committer_line = self._ident("committer", author, when)
         pack = self._pack or self._open_pack()
+        shas: dict[str, str | None] = {}
         try:
             for rel, data in checked.items():
                 parts = rel.encode("utf-8").split(b"/")
                 if data is None:
                     self._root.remove(parts)
+                    shas[rel] = None
                 else:
-                    self._root.put(parts, MODE_FILE, pack.add(BLOB, data))
+                    sha = pack.add_prepared(ready[rel]) if rel in ready else pack.add(BLOB, data)
+                    self._root.put(parts, MODE_FILE, sha)
+                    shas[rel] = sha.hex()
             tree = self._root.write(pack)
         except BaseException:
             # The trees in memory may hold half of this commit: later ones must not build on it.
@@ -142,6 +164,7 @@ class Batch:
         body = b"\n".join(lines) + b"\n\n" + _clean_message(message).encode("utf-8")
         self._tip = pack.add(COMMIT, body).hex()
         self._pending.append((self._tip, checked))
+        self._shas.update(shas)
         crash_point("batch:commit")
         if len(self._pending) >= self.flush_every:
             self.flush()
@@ -160,7 +183,7 @@ class Batch:
         final: dict[str, bytes | None] = {}
         for _, files in self._pending:
             final.update(files)
-        blobs = {rel: None if data is None else blob_id(data) for rel, data in final.items()}
+        blobs = {rel: self._shas[rel] for rel in final}
         # The index is updated after the branch moves: if another git holds it (or one died
         # and left its lock), stop now, before the branch moves, not after (a commit whose
         # files the index lacks shows as a staged deletion the user's next commit would take).
@@ -190,6 +213,7 @@ class Batch:
         self.base = tip
         self.flushed += [sha for sha, _ in self._pending]
         self._pending = []
+        self._shas = {}
         for rel, data in final.items():
             if data is None:
                 _remove(self.store.root, rel)
@@ -253,6 +277,7 @@ class Batch:
     def _fail(self, message: str) -> None:
         self._failed = message
         self._pending = []
+        self._shas = {}
         raise BookError(message)
 
     def _ident(self, role: str, author: Operator | None, when: datetime | None) -> bytes:

@@ -237,6 +237,17 @@ class CatFile:
                 stream.close()
 
 
+PreparedBlob = tuple[bytes, bytes]
+"""(object id, pack entry) of a blob: what `Pack.add(BLOB, data)` computes and writes."""
+
+
+def prepare_blob(data: bytes) -> PreparedBlob:
+    """Hash and compress a blob ahead of `Pack.add_prepared`: the work can be done where
+    there is a core to spare (advance renders letters in worker processes)."""
+    sha = hashlib.sha1(b"blob %d\x00" % len(data) + data).digest()
+    return sha, _object_header(BLOB, len(data)) + zlib.compress(data, 1)
+
+
 class Pack:
     """A pack file being written (`objects/pack/tmp_pack_casebook_*` until `finish`)."""
 
@@ -253,6 +264,13 @@ class Pack:
         sha = hashlib.sha1(b"%s %d\x00" % (TYPE_NAMES[kind], len(data)) + data).digest()
         if sha not in self.index:
             self._write(sha, _object_header(kind, len(data)) + zlib.compress(data, 1))
+        return sha
+
+    def add_prepared(self, prepared: "PreparedBlob") -> bytes:
+        """A blob `prepare_blob` made (maybe in another process): the bytes `add` writes."""
+        sha, entry = prepared
+        if sha not in self.index:
+            self._write(sha, entry)
         return sha
 
     def add_tree(self, tree: Tree) -> bytes:

@@ -144,11 +144,13 @@ def test_email_bodies_of_every_encoding_are_the_email_packages(monkeypatch):
 
 
 def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
-    """Batch.prefetch reads the trees of the folders about to change in one pass; the
-    commits are those of a batch that reads them one at a time."""
+    """Batch.prefetch reads the trees of the folders about to change in one pass, and blobs
+    prepared elsewhere (gitpack.prepare_blob) go into the pack as they are; the commits
+    are those of a batch that reads and packs everything itself."""
     import subprocess
     from datetime import datetime, timedelta, timezone
 
+    from casebook.gitpack import prepare_blob
     from casebook.gitstore import Store
     from casebook.model import Operator
 
@@ -174,8 +176,14 @@ def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
                 batch.prefetch(["cases/acme/actions", "cases/bolt/actions", "cases/none/x",
                                 "cases/cora/actions", "cases/dune/debtor.yaml", "cases/bolt"])
             for n, case in enumerate(("acme", "bolt", "acme", "cora", "dune", "bolt")):
-                batch.commit({f"cases/{case}/actions/2026-11-24-r{n}.md": f"{n}\n".encode()},
-                             f"{case}: {n}", author=Operator("Robot", "r@x"), when=when)
+                files = {f"cases/{case}/actions/2026-11-24-r{n}.md": f"{n}\n".encode(),
+                         f"cases/{case}/actions/old.md": b"old\n" if n % 2 else None}
+                # with prefetch, the blobs are also hashed and packed ahead (as advance's
+                # workers do), some of them
+                ready = {rel: prepare_blob(data) for rel, data in files.items()
+                         if data is not None and rel.endswith(f"r{n}.md")} if prefetch else None
+                batch.commit(files, f"{case}: {n}", author=Operator("Robot", "r@x"), when=when,
+                             prepared=ready)
         heads.append(run("rev-parse", "HEAD"))
         assert run("status", "--porcelain") == ""
     assert heads[0] == heads[1]
