@@ -6,7 +6,8 @@ Each debtor has one invoice, due a week before the run's date, so the standard p
 email reminder is due for every case: N debtors give N commits, each with its letter
 (Markdown, printable HTML) and its email. Prints the time of each step, commits per second,
 and, for comparison, how long a bare `git fast-import` takes to write the very same commits
-(the floor for any approach that writes real commits).
+(the floor for any approach that writes real commits). Last, the same run as a user makes it:
+`casebook advance` on the command line, on an untouched copy of the book (no load cache yet).
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ def main() -> None:
         started = time.perf_counter()
         make_book(root, args.debtors)
         print(f"book of {args.debtors} debtors generated in {time.perf_counter() - started:.1f} s")
+        untouched = scratch / "untouched"
+        subprocess.run(["cp", "-a", str(root), str(untouched)], check=True)
 
         started = time.perf_counter()
         book, problems = check(root)
@@ -141,6 +144,15 @@ def main() -> None:
         floor = fast_import_floor(root, scratch)
         print(f"git fast-import writing the same {commits} commits: {floor:.1f} s "
               f"= {commits / floor:.0f} commits/s")
+
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "casebook", "advance", "--today", TODAY.isoformat(),
+                        "--book", str(untouched)], check=True, capture_output=True)
+        cli = time.perf_counter() - started
+        commits = int(git(untouched, "rev-list", "--count", "HEAD")) - 1
+        assert commits == args.debtors and git(untouched, "status", "--porcelain") == ""
+        print(f"casebook advance on the command line, untouched book (cold start, load, check, "
+              f"advance): {commits} commits in {cli:.1f} s")
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:
