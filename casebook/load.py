@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -46,6 +45,7 @@ from .model import (
     Source,
     Stage,
 )
+from .pickled import SplitPickle, cache_folder, code_digest
 from .rates import load_tables
 from .resources import shipped
 from .schema import FILE_TYPES, SLUG_RE, Reader
@@ -53,16 +53,10 @@ from .yamlfile import Mapping, read_front_matter, read_yaml
 
 SETTINGS_FILE = "casebook.yaml"
 
-def _code_version() -> str:
-    """Cached results are only valid for the code that made them."""
-    digest = hashlib.sha1(__version__.encode())
-    here = Path(__file__).resolve().parent
-    for name in ("load.py", "schema.py", "yamlfile.py", "model.py"):
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()
-
-
-CACHE_VERSION = _code_version()
+_HERE = Path(__file__).resolve().parent
+# Cached results are only valid for the code that made them.
+CACHE_VERSION = code_digest(__version__, _HERE, (_HERE / name for name in (
+    "load.py", "schema.py", "yamlfile.py", "model.py")))
 
 # Sub-folder of a case -> (file suffix, file type).
 CASE_FOLDERS = {
@@ -565,77 +559,22 @@ def _cached_read(
 
 
 class _Cache:
-    """Parsed files by path, valid while size, mtime and inode are unchanged.
-
-    A large main file holds everything; a small delta file holds what changed since, so
-    that editing one file of a large book does not rewrite the whole cache.
-    """
-
-    DELTA_SHARE = 0.05
+    """Parsed files (and whole cases) by path, valid while their stat is unchanged."""
 
     def __init__(self, root: Path) -> None:
-        git_dir = root / ".git"
-        folder = git_dir / "casebook" if git_dir.is_dir() else None
-        self.main_path = folder / "load-cache.pickle" if folder else None
-        self.delta_path = folder / "load-cache.delta.pickle" if folder else None
-        self.main: dict[str, tuple[tuple[int, int, int], Any]] = {}
-        self.entries: dict[str, tuple[tuple[int, int, int], Any]] = {}
-        self.used: dict[str, tuple[tuple[int, int, int], Any]] = {}
-        if folder is None:
-            return
-        self.main = self._read(self.main_path) or {}
-        self.entries = dict(self.main)
-        delta = self._read(self.delta_path)
-        if delta:
-            for rel, entry in delta.items():
-                if entry is None:
-                    self.entries.pop(rel, None)
-                else:
-                    self.entries[rel] = entry
+        self.store = SplitPickle(cache_folder(root), "load-cache", CACHE_VERSION)
+        self.entries: dict[str, tuple[Any, Any]] = self.store.entries
+        self.used: dict[str, tuple[Any, Any]] = {}
 
-    @staticmethod
-    def _read(path: Path | None) -> dict | None:
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except Exception:  # a missing or damaged cache is only a slower run
-            return None
-        return entries if version == CACHE_VERSION else None
-
-    def get(self, rel: str, key: tuple[int, int, int]) -> Any:
+    def get(self, rel: str, key: Any) -> Any:
         entry = self.entries.get(rel)
         if entry is not None and entry[0] == key:
             self.used[rel] = entry
             return entry[1]
         return None
 
-    def put(self, rel: str, key: tuple[int, int, int], result: Any) -> None:
+    def put(self, rel: str, key: Any, result: Any) -> None:
         self.used[rel] = (key, result)
 
     def save(self) -> None:
-        if self.main_path is None or self.delta_path is None:
-            return
-        main = self.main
-        delta: dict[str, Any] = {rel: e for rel, e in self.used.items() if main.get(rel) is not e}
-        delta.update((rel, None) for rel in main.keys() - self.used.keys())
-        from .fsutil import atomic_write
-
-        try:
-            if not delta:
-                if self.delta_path.exists():
-                    self.delta_path.unlink()
-                return
-            if len(delta) <= self.DELTA_SHARE * max(len(main), 1):
-                atomic_write(self.delta_path, _dump(delta))
-                return
-            atomic_write(self.main_path, _dump(self.used))
-            if self.delta_path.exists():
-                self.delta_path.unlink()
-        except OSError:
-            pass
-
-
-def _dump(entries: dict) -> bytes:
-    return pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL)
+        self.store.save(self.used)

@@ -429,3 +429,44 @@ def test_qr_symbols_are_segnos_for_every_payload_length():
         versions.add(fast.version)
     assert versions == set(range(1, qr.MAX_VERSION + 1))
     assert qr._fast_code("no newline: left to segno") is None
+
+
+def test_split_pickle_keeps_changes_in_a_delta_and_folds_large_ones(tmp_path):
+    """The private caches' store: small changes go to the delta file, large ones make a new
+    main file; an unchanged delta is not written again; damage or another version reads as
+    empty."""
+    from casebook.pickled import SplitPickle
+
+    def store(version="v1"):
+        return SplitPickle(tmp_path, "c", version)
+
+    first = store()
+    assert first.entries == {}
+    first.save({f"k{i}": i for i in range(100)})
+    main, delta = tmp_path / "c.pickle", tmp_path / "c.delta.pickle"
+    assert main.exists() and not delta.exists()
+
+    second = store()
+    assert second.entries == {f"k{i}": i for i in range(100)}
+    changed = dict(second.entries, k1="one")
+    del changed["k2"]
+    second.save(changed)
+    assert delta.exists()
+    main_bytes = main.read_bytes()
+    third = store()
+    assert third.entries == changed and main.read_bytes() == main_bytes
+    stamp = delta.stat().st_mtime_ns, delta.stat().st_ino
+    third.save(dict(third.entries))  # the same objects: nothing to write
+    assert (delta.stat().st_mtime_ns, delta.stat().st_ino) == stamp
+
+    fourth = store()
+    fourth.save({f"n{i}": i for i in range(50)})  # most entries changed: a new main file
+    assert not delta.exists() and store().entries == {f"n{i}": i for i in range(50)}
+    fourth.save(dict(fourth.entries, n1="one"))  # a second save of the same store
+    assert store().entries == dict(fourth.entries) and delta.exists()
+    fourth.save(dict(fourth.main))  # back to what the main file holds: no delta left
+    assert not delta.exists() and store().entries == {f"n{i}": i for i in range(50)}
+
+    assert store("v2").entries == {}
+    main.write_bytes(b"\x80damaged")
+    assert store().entries == {}

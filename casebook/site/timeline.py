@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..history import History, read_history
-from .cache import gc_paused
+from ..pickled import gc_paused
 from .writer import replace_file
 
 CACHE = ".casebook-history.json"

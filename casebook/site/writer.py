@@ -175,7 +175,7 @@ class Writer:
 
     # -- manifest ------------------------------------------------------------------------
     def _read_manifest(self) -> tuple[dict[str, dict], dict[str, Any]]:
-        from .cache import gc_paused
+        from ..pickled import gc_paused
 
         try:
             with gc_paused():
