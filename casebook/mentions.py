@@ -28,6 +28,12 @@ def _words(text: str) -> list[str]:
     lowered = text.lower()
     if _PLAIN.fullmatch(lowered):  # words and spaces only (most names): the same, faster
         return [w for w in lowered.split(" ") if w]
+    return _words_of_tokens(lowered)
+
+
+def _words_of_tokens(lowered: str) -> list[str]:
+    """The rule: tokens of word characters and `@.+/:-`, their punctuation trimmed; a token
+    with `/` or `:` (a path, a URL) also counts its parts."""
     out: list[str] = []
     for token in _WORD.findall(lowered):
         token = token.strip(".:/-+")
