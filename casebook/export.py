@@ -36,14 +36,7 @@ import git
 from .crashpoints import crash_point
 from .dump import free_name, to_yaml
 from .errors import BookError, Problem
-from .dossier import (  # noqa: F401  (all importable from here too)
-    DOSSIER,
-    claim_html,
-    claim_json,
-    dossier_files,
-    manifest_text,
-    timeline_markdown,
-)
+from .dossier import claim_json, dossier_files, manifest_text
 from .fsutil import inside
 from .gitpack import blob_id, git_time, tree_entries
 from .gitstore import Store

@@ -17,7 +17,6 @@ import contextlib
 import errno
 import fcntl
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -26,22 +25,11 @@ import git
 
 from .errors import BookError
 from .fsutil import atomic_write
-from .gitbatch import (  # noqa: F401  (JOURNAL_NAME, PendingCommit: importable from here too)
-    JOURNAL_NAME,
-    Batch,
-    PendingCommit,
-    recover,
-)
+from .gitbatch import Batch, recover
 from .model import Operator
 
 LOCK_NAME = "casebook.lock"
 _HELD: set[str] = set()  # lock files this process holds
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    name: str
-    email: str
 
 
 class Store:

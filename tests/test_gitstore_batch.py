@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from casebook.errors import BookError
-from casebook.gitstore import JOURNAL_NAME, Store
+from casebook.gitbatch import JOURNAL_NAME
+from casebook.gitstore import Store
 from casebook.model import Operator
 
 OP = Operator("Casebook Robot", "robot@example.be")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click

@@ -27,7 +27,7 @@ from ..gitstore import Store
 from ..model import Book, Operator
 from .camt053 import parse_camt053
 from .coda import parse_coda
-from .reconcile import Outcome, Reconciliation, Status, reconcile
+from .reconcile import Outcome, Reconciliation, reconcile
 from .records import ImportProblem, Statement
 
 REVIEW_FOLDER = "imports/unmatched"
