@@ -306,7 +306,11 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
                 fingerprints[case_id] = hit[2]
             return hit[0]
     before = len(problems)
-    case = _assemble(base, folder, case_id, store, problems, entries, debtor_entry, listing)
+    # A case kept whole keeps no entries for its files: the next run would find them unused
+    # and rewrite the whole cache without them (a warm run 1.7 s -> 2.9 s at 10,000 cases).
+    # When it changes, its few files are read again.
+    file_store = None if signature else store
+    case = _assemble(base, folder, case_id, file_store, problems, entries, debtor_entry, listing)
     fingerprint = hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
     if fingerprints is not None:
         fingerprints[case_id] = fingerprint
