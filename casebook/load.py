@@ -289,7 +289,7 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
     entries = {e.name: e for e in os.scandir(base)}
     debtor_entry = entries.get("debtor.yaml")
     if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
-        problems.append(Problem(folder, 1, "the case folder has no debtor.yaml"))
+        problems.append(_no_debtor_file(folder, debtor_entry))
         return None
     # The whole case is cached too, under the stat of every file the folder holds: in a
     # large book most cases are unchanged, and putting a case together from its cached
@@ -317,6 +317,15 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
     if store is not None and signature:
         store.put(whole, signature, (case, problems[before:], fingerprint))
     return case
+
+
+def _no_debtor_file(folder: str, entry: os.DirEntry | None) -> Problem:
+    if entry is None:
+        return Problem(folder, 1, "the case folder has no debtor.yaml")
+    # A link could lead anywhere (git keeps links): a case is only ever its own files.
+    what = "a symbolic link" if entry.is_symlink() else "not a regular file"
+    return Problem(f"{folder}/debtor.yaml", 1,
+                   f"debtor.yaml is {what}: put the debtor's details in the file itself")
 
 
 def _signature(entries: dict[str, os.DirEntry], listing: dict[str, list[os.DirEntry]]) -> tuple:

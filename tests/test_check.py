@@ -261,3 +261,18 @@ def test_atomic_write_gives_files_the_usual_mode(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a" / "f.yaml").stat().st_mode) == 0o644
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["f.yaml"]
+
+
+def test_a_debtor_file_that_is_a_link_or_a_folder_is_named_as_such(make_book):
+    root = make_book({"cases/peeters/invoices/x.yaml": "number: X-1\nissued: 2026-09-01\n"
+                                                      "due: 2026-10-01\namount: 5\n",
+                      "cases/claes/invoices/y.yaml": "number: Y-1\nissued: 2026-09-01\n"
+                                                    "due: 2026-10-01\namount: 5\n"})
+    (root / "cases/peeters/debtor.yaml").symlink_to(root / "cases/janssens/debtor.yaml")
+    (root / "cases/claes/debtor.yaml").mkdir()
+    assert problems_of(root) == [
+        "cases/claes/debtor.yaml:1: debtor.yaml is not a regular file: put the debtor's "
+        "details in the file itself",
+        "cases/peeters/debtor.yaml:1: debtor.yaml is a symbolic link: put the debtor's "
+        "details in the file itself",
+    ]
