@@ -8,7 +8,6 @@ it changes nothing but the time taken.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from dataclasses import replace
@@ -45,7 +44,7 @@ from .model import (
     Source,
     Stage,
 )
-from .pickled import SplitPickle, cache_folder, code_digest
+from .pickled import SplitPickle, cache_folder, code_digest, gc_paused
 from .rates import load_tables
 from .resources import shipped
 from .schema import FILE_TYPES, SLUG_RE, Reader
@@ -82,13 +81,8 @@ def load_book(root: Path, *, cache: bool = True, fingerprints: dict[str, str] | 
     """
     # Loading makes hundreds of thousands of small objects and no reference cycles; the
     # cyclic garbage collector would only rescan them again and again (4x slower).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _load_book(Path(root), cache=cache, fingerprints=fingerprints)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None = None) -> Loaded:
@@ -291,31 +285,28 @@ def _case(root: Path, case_id: str, store: "_Cache | None", problems: list[Probl
     if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
         problems.append(_no_debtor_file(folder, debtor_entry))
         return None
-    # The whole case is cached too, under the stat of every file the folder holds: in a
-    # large book most cases are unchanged, and putting a case together from its cached
-    # files was most of a warm load.
+    # Whole cases are cached, under the stat of every file the folder holds: in a large
+    # book most cases are unchanged, and putting a case together from cached files was most
+    # of a warm load. Files are not cached one by one: when a case changes, its few files
+    # are read again (entries for them would go unused by every later run, and dropping
+    # them rewrote the whole cache: a warm run 1.7 s -> 2.9 s at 10,000 cases).
     listing = {sub: list(os.scandir(entries[sub].path)) for sub in CASE_FOLDERS
                if sub in entries and entries[sub].is_dir(follow_symlinks=False)}
     signature = _signature(entries, listing)
-    whole = f"{folder}/"  # not a file path: files never end with `/`
     if store is not None and signature:
-        hit = store.get(whole, signature)
+        hit = store.get(folder, signature)
         if hit is not None:
             problems += hit[1]
             if fingerprints is not None:
                 fingerprints[case_id] = hit[2]
             return hit[0]
     before = len(problems)
-    # A case kept whole keeps no entries for its files: the next run would find them unused
-    # and rewrite the whole cache without them (a warm run 1.7 s -> 2.9 s at 10,000 cases).
-    # When it changes, its few files are read again.
-    file_store = None if signature else store
-    case = _assemble(base, folder, case_id, file_store, problems, entries, debtor_entry, listing)
+    case = _assemble(folder, case_id, problems, entries, debtor_entry, listing)
     fingerprint = hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
     if fingerprints is not None:
         fingerprints[case_id] = fingerprint
     if store is not None and signature:
-        store.put(whole, signature, (case, problems[before:], fingerprint))
+        store.put(folder, signature, (case, problems[before:], fingerprint))
     return case
 
 
@@ -348,12 +339,11 @@ def _signature(entries: dict[str, os.DirEntry], listing: dict[str, list[os.DirEn
 
 
 def _assemble(
-    base: str, folder: str, case_id: str, store: "_Cache | None", problems: list[Problem],
+    folder: str, case_id: str, problems: list[Problem],
     entries: dict[str, os.DirEntry], debtor_entry: os.DirEntry,
     listing: dict[str, list[os.DirEntry]],
 ) -> Case | None:
-    debtor, found = _cached_read(base, "debtor", f"{folder}/debtor.yaml", case_id, store,
-                                 debtor_entry)
+    debtor, found = _read_entry("debtor", f"{folder}/debtor.yaml", case_id, debtor_entry)
     problems += found
     if debtor is None:
         return None
@@ -370,7 +360,7 @@ def _assemble(
             if not entry.is_file(follow_symlinks=False):
                 problems.append(Problem(rel, 1, "not a regular file (symlinks are not followed)"))
                 continue
-            record, found = _cached_read(base, kind, rel, case_id, store, entry)
+            record, found = _read_entry(kind, rel, case_id, entry)
             problems += found
             if record is not None:
                 found_records.append(record)
@@ -544,20 +534,12 @@ def _stage(line: int, v: dict, rel: str, reader: Reader) -> Stage | None:
     )
 
 
-# -- the per-file cache ------------------------------------------------------------------
-
-def _cached_read(
-    base: str, kind: str, rel: str, case_id: str, store: "_Cache | None", entry: os.DirEntry,
-) -> tuple[Any, list[Problem]]:
+def _read_entry(kind: str, rel: str, case_id: str, entry: os.DirEntry) -> tuple[Any, list[Problem]]:
+    """One case file of the folder listing: its record (or None) and its problems."""
     try:
         st = entry.stat(follow_symlinks=False)
     except OSError:
         return None, []
-    key = (st.st_mtime_ns, st.st_size, st.st_ino)
-    if store is not None:
-        hit = store.get(rel, key)
-        if hit is not None:
-            return hit
     if st.st_size > MAX_READ:  # a record is a few hundred bytes; this is no record
         return None, [Problem(rel, 1, f"cannot read the file: larger than {MAX_READ >> 20} MB")]
     try:
@@ -565,29 +547,29 @@ def _cached_read(
             raw = handle.read()
     except OSError as error:
         return None, [Problem(rel, 1, f"cannot read the file: {error.strerror}")]
-    result = _read_file(kind, rel, raw, case_id)
-    if store is not None:
-        store.put(rel, key, result)
-    return result
+    return _read_file(kind, rel, raw, case_id)
 
+
+# -- the cache ---------------------------------------------------------------------------
 
 class _Cache:
-    """Parsed files (and whole cases) by path, valid while their stat is unchanged."""
+    """Whole cases by folder (`cases/<id>`), valid while the stat of every file of the
+    folder is unchanged (`_signature`)."""
 
     def __init__(self, root: Path) -> None:
         self.store = SplitPickle(cache_folder(root), "load-cache", CACHE_VERSION)
         self.entries: dict[str, tuple[Any, Any]] = self.store.entries
         self.used: dict[str, tuple[Any, Any]] = {}
 
-    def get(self, rel: str, key: Any) -> Any:
-        entry = self.entries.get(rel)
+    def get(self, folder: str, key: Any) -> Any:
+        entry = self.entries.get(folder)
         if entry is not None and entry[0] == key:
-            self.used[rel] = entry
+            self.used[folder] = entry
             return entry[1]
         return None
 
-    def put(self, rel: str, key: Any, result: Any) -> None:
-        self.used[rel] = (key, result)
+    def put(self, folder: str, key: Any, result: Any) -> None:
+        self.used[folder] = (key, result)
 
     def save(self) -> None:
         self.store.save(self.used)

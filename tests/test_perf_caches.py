@@ -230,7 +230,6 @@ def test_whole_cases_from_the_load_cache_see_every_edit(make_book):
     assert load_book(root, cache=False).book == loaded.book
 
 
-
 def test_a_warm_load_leaves_the_load_cache_as_it_is(make_book):
     """After the first load, loading an unchanged book writes nothing: the cache a cold load
     keeps is the one a warm load uses (rewriting it made the second run the slowest)."""
@@ -246,6 +245,7 @@ def test_a_warm_load_leaves_the_load_cache_as_it_is(make_book):
     load_book(root)
     assert {p.name: (p.stat().st_mtime_ns, p.stat().st_ino, p.read_bytes())
             for p in folder.glob("load-cache*")} == kept
+
 
 def _site_files(out):
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
