@@ -37,7 +37,16 @@ _DELTA_MAX_PATCHES = 64  # then a new full copy, so deltas stay small
 
 def blob_id(data: bytes) -> str:
     """The id git gives a blob of `data`."""
-    return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+    return _object_id(BLOB, data).hex()
+
+
+def _object_id(kind: int, data: bytes | bytearray) -> bytes:
+    return hashlib.sha1(b"%s %d\x00" % (TYPE_NAMES[kind], len(data)) + data).digest()
+
+
+def _whole_entry(kind: int, data: bytes | bytearray) -> bytes:
+    """An object stored whole in a pack: its header, then its zlib-compressed bytes."""
+    return _object_header(kind, len(data)) + zlib.compress(data, 1)
 
 
 def tree_entries(data: bytes) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -244,8 +253,7 @@ PreparedBlob = tuple[bytes, bytes]
 def prepare_blob(data: bytes) -> PreparedBlob:
     """Hash and compress a blob ahead of `Pack.add_prepared`: the work can be done where
     there is a core to spare (advance renders letters in worker processes)."""
-    sha = hashlib.sha1(b"blob %d\x00" % len(data) + data).digest()
-    return sha, _object_header(BLOB, len(data)) + zlib.compress(data, 1)
+    return _object_id(BLOB, data), _whole_entry(BLOB, data)
 
 
 class Pack:
@@ -261,9 +269,9 @@ class Pack:
         self.index: dict[bytes, tuple[int, int]] = {}  # sha -> (offset, crc32)
 
     def add(self, kind: int, data: bytes | bytearray) -> bytes:
-        sha = hashlib.sha1(b"%s %d\x00" % (TYPE_NAMES[kind], len(data)) + data).digest()
+        sha = _object_id(kind, data)
         if sha not in self.index:
-            self._write(sha, _object_header(kind, len(data)) + zlib.compress(data, 1))
+            self._write(sha, _whole_entry(kind, data))
         return sha
 
     def add_prepared(self, prepared: "PreparedBlob") -> bytes:
@@ -275,7 +283,7 @@ class Pack:
 
     def add_tree(self, tree: Tree) -> bytes:
         data = tree.data
-        sha = hashlib.sha1(b"tree %d\x00" % len(data) + data).digest()
+        sha = _object_id(TREE, data)
         if sha in self.index:
             return sha
         base = tree.base
@@ -290,7 +298,7 @@ class Pack:
             self._write(sha, header + zlib.compress(delta, 1))
         else:
             offset = self.offset
-            self._write(sha, _object_header(TREE, len(data)) + zlib.compress(data, 1))
+            self._write(sha, _whole_entry(TREE, data))
             if len(data) >= _DELTA_MIN:
                 tree.base = (offset, bytes(data))
                 tree.patched = set()
