@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from casebook.dump import invoice_file, to_yaml  # noqa: E402
-from casebook.resources import shipped  # noqa: E402
+from casebook.book.dump import invoice_file, to_yaml  # noqa: E402
+from casebook.book.resources import shipped  # noqa: E402
 
 TODAY = date(2026, 3, 9)
 SETTINGS = """\
@@ -102,9 +102,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Print the 25 slowest functions.")
     args = parser.parse_args()
 
-    from casebook import engine
-    from casebook.advance import advance
-    from casebook.check import check
+    from casebook.engine import due as engine
+    from casebook.record.advance import advance
+    from casebook.book.check import check
 
     scratch = Path(tempfile.mkdtemp(prefix="casebook-bench-"))
     root = args.keep or scratch / "book"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate_book  # noqa: E402
 
-from casebook.resources import shipped  # noqa: E402
+from casebook.book.resources import shipped  # noqa: E402
 
 
 def run_check(root: Path) -> tuple[float, int, str]:

@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from genhistory import generate  # noqa: E402
 
-from casebook.gitstore import Store  # noqa: E402
-from casebook.model import Operator  # noqa: E402
+from casebook.record.gitstore import Store  # noqa: E402
+from casebook.book.model import Operator  # noqa: E402
 
 OPERATOR = Operator("casebook", "casebook@creditor.example")
 WHEN = datetime(2026, 11, 24, 6, 0, tzinfo=timezone(timedelta(hours=1)))

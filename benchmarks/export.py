@@ -6,7 +6,7 @@ Generates a book (benchmarks/genhistory.py) of `--debtors` debtors and `--commit
 (or uses `--book`, made earlier with genhistory.py), loads it once (as any earlier command
 would, filling the loader's cache), then exports three cases, recording the handover each
 time: one before the whole-history cache exists, two after. Prints the time of each export
-and of reading the whole history (`casebook.history.read_history`), cold and cached.
+and of reading the whole history (`casebook.record.history.read_history`), cold and cached.
 Target: under 5 s per export for 30,000 commits.
 """
 
@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from genhistory import debtor, generate  # noqa: E402
 
-from casebook.export import export_case  # noqa: E402
-from casebook.history import CACHE_NAME, read_history  # noqa: E402
-from casebook.load import load_book  # noqa: E402
+from casebook.export.bundle import export_case  # noqa: E402
+from casebook.record.history import CACHE_NAME, read_history  # noqa: E402
+from casebook.book.load import load_book  # noqa: E402
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from casebook.dump import invoice_file, payment_file, to_yaml  # noqa: E402
+from casebook.book.dump import invoice_file, payment_file, to_yaml  # noqa: E402
 
 FIRST = ["Jan", "An", "Pieter", "Els", "Luc", "Sofie", "Marc", "Lotte", "Koen", "Nele", "Julie",
          "Thomas", "Marie", "Pierre", "Claire", "Daan", "Sanne", "Bram", "Eva", "Tom"]

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from casebook.imports.camt053 import parse_camt053  # noqa: E402
 from casebook.imports.coda import parse_coda  # noqa: E402
 from casebook.imports.reconcile import Status, reconcile  # noqa: E402
-from casebook.model import Book, Case, Creditor, Invoice, Settings  # noqa: E402
-from casebook.refs import make_ogm, make_rf  # noqa: E402
+from casebook.book.model import Book, Case, Creditor, Invoice, Settings  # noqa: E402
+from casebook.money.refs import make_ogm, make_rf  # noqa: E402
 
 FLOOR_SECONDS = 10.0
 DAY = date(2026, 11, 20)

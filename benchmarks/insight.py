@@ -26,12 +26,12 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate_book  # noqa: E402
 
-from casebook.history import read_history  # noqa: E402
+from casebook.record.history import read_history  # noqa: E402
 from casebook.insight.behaviour import behaviour_of  # noqa: E402
 from casebook.insight.forecast import forecast  # noqa: E402
 from casebook.insight.suggest import Rules, differs, suggest  # noqa: E402
 from casebook.insight.trends import collected_after_stage, monthly  # noqa: E402
-from casebook.load import load_book  # noqa: E402
+from casebook.book.load import load_book  # noqa: E402
 
 TODAY = date(2026, 11, 24)
 FLOOR = 10.0

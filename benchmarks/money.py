@@ -13,13 +13,13 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from casebook.balance import allocate
-from casebook.claim import claim_for
-from casebook.model import (
+from casebook.money.balance import allocate
+from casebook.money.claim import claim_for
+from casebook.book.model import (
     Action, ActionKind, Book, Case, Channel, Creditor, Invoice, Kind, Payment, Policy,
     Settings, Stage,
 )
-from casebook.refs import reference_for
+from casebook.money.refs import reference_for
 
 POLICY = Policy("standard", (
     Stage("reminder", Channel.EMAIL, after_due=7),

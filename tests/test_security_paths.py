@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from casebook.check import check
+from casebook.book.check import check
 from casebook.cli import main
-from casebook.dump import slug
+from casebook.book.dump import slug
 
 from .conftest import git
 
@@ -190,7 +190,7 @@ def test_a_site_template_that_links_out_is_refused(make_book, secret, tmp_path):
 @pytest.mark.parametrize("name", ["../../etc", "/etc/passwd", "..", "Janssens & Zn. / ../x",
                                   "\x00evil", "CON", ".git", "-rf"])
 def test_a_new_case_id_made_from_a_name_is_always_a_safe_slug(name):
-    from casebook.schema import SLUG_RE
+    from casebook.book.schema import SLUG_RE
 
     made = slug(name, fallback="debtor")
     assert SLUG_RE.match(made), made

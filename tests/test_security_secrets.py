@@ -16,10 +16,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from casebook import mail
+from casebook.record import send as mail
 from casebook.cli import main
 
-from .test_crash_support import SmtpServer, git, scratch
+from .record.test_crash_support import SmtpServer, git, scratch
 
 USER = "mailer@studionoord.be"
 PASSWORD = "pw-Zq8!x7#LongSecret-2026"

@@ -9,7 +9,7 @@ import importlib
 
 import click
 
-from .. import __version__
+from casebook import __version__
 
 # Modules that define commands; each exposes `COMMANDS`, a list of click commands.
 COMMAND_MODULES = [

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..advance import advance as run_advance
-from ..engine import DueAction, as_action, case_state, schedule as engine_schedule
-from ..errors import BookError
+from casebook.record.advance import advance as run_advance
+from casebook.engine.due import DueAction, as_action, case_state, schedule as engine_schedule
+from casebook.book.errors import BookError
 from .common import (
     _parse_date,
     book_option,
@@ -96,7 +96,7 @@ def advance(
 @handle_errors
 def schedule(book_root: Path, case_id: str, today: date | None, until: date | None, as_json: bool) -> None:
     """The future timeline of a case if nobody pays: dates, stages, channels, amounts."""
-    from ..check import check
+    from casebook.book.check import check
 
     book, problems = check(book_root)
     case = book.cases.get(case_id)
@@ -136,8 +136,8 @@ def _row(book, case, due: DueAction, *, earlier: list[DueAction]) -> dict:
     as taken (a consumer's waiting period, earlier reminder fees), as they will be."""
     from dataclasses import replace
 
-    from ..advance import claimed_total
-    from ..dump import money
+    from casebook.record.advance import claimed_total
+    from casebook.book.dump import money
 
     case = replace(case, actions=(*case.actions, *(as_action(d) for d in earlier)))
     return {

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..check import check as check_book
-from ..dump import money
-from ..newbook import create_book, schema_files
-from ..portfolio import BUCKETS, portfolio
+from casebook.book.check import check as check_book
+from casebook.book.dump import money
+from casebook.book.newbook import create_book, schema_files
+from casebook.engine.portfolio import BUCKETS, portfolio
 from .common import (
     book_option,
     clock_today,
@@ -77,8 +77,8 @@ def status(book_root: Path, today: date | None, as_json: bool) -> None:
 
 def _case_extras(book, as_of: date) -> dict[str, dict]:
     """Per case: where it stands in its policy, and the segment its history suggests."""
-    from ..engine import case_state
-    from ..insight.suggest import suggestion_for
+    from casebook.engine.due import case_state
+    from casebook.insight.suggest import suggestion_for
 
     extras = {}
     for case in book.cases.values():
@@ -170,8 +170,8 @@ def demo(path: Path | None, end: str) -> None:
     payments, a promise, a dispute, a payment plan), each action a git commit, then
     builds the site and prints where to open it.
     """
-    from ..demo import play_demo
-    from ..site import build_site
+    from casebook.record.demo import play_demo
+    from casebook.site import build_site
 
     try:
         last = date.fromisoformat(end)

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from ..errors import BookError, Problem, report
-from ..schema import EARLIEST, LATEST
+from casebook.book.errors import BookError, Problem, report
+from casebook.book.schema import EARLIEST, LATEST
 
 BOOK_FILE = "casebook.yaml"
 

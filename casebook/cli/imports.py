@@ -8,11 +8,11 @@ from typing import Any, Sequence
 
 import click
 
-from ..imports.apply import ImportFailed, StatementImport, import_statements, parse_all
-from ..imports.csvimport import parse_csv, parse_mapping
-from ..imports.invoices import DocStatus, DocumentImport, import_documents
-from ..imports.reconcile import Status
-from ..imports.ubl import parse_ubl
+from casebook.imports.apply import ImportFailed, StatementImport, import_statements, parse_all
+from casebook.imports.csvimport import parse_csv, parse_mapping
+from casebook.imports.invoices import DocStatus, DocumentImport, import_documents
+from casebook.imports.reconcile import Status
+from casebook.imports.ubl import parse_ubl
 from .common import book_option, echo_json, handle_errors, json_option
 
 _FILES = click.argument(

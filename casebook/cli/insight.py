@@ -8,18 +8,18 @@ from typing import Any
 
 import click
 
-from ..dump import money
-from ..gitstore import Store
-from ..history import read_history
-from ..insight.behaviour import Behaviour, behaviour_of
-from ..insight.forecast import DEFAULT_WEEKS, Forecast, forecast
-from ..insight.segment import set_segment
-from ..insight.stats import rounded
-from ..insight.suggest import Rules, differs, suggest
-from ..insight.trends import collected_after_stage, monthly
-from ..load import load_book
-from ..model import Book
-from ..recording import recorder
+from casebook.book.dump import money
+from casebook.record.gitstore import Store
+from casebook.record.history import read_history
+from casebook.insight.behaviour import Behaviour, behaviour_of
+from casebook.insight.forecast import DEFAULT_WEEKS, Forecast, forecast
+from casebook.insight.segment import set_segment
+from casebook.insight.stats import rounded
+from casebook.insight.suggest import Rules, differs, suggest
+from casebook.insight.trends import collected_after_stage, monthly
+from casebook.book.load import load_book
+from casebook.book.model import Book
+from casebook.record.recording import recorder
 from .common import (
     book_option,
     clock_today,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..claim import Claim, claim_for, rate_text
-from ..errors import Problem
-from ..model import Case, Kind
-from ..rates import RateTables, load_tables, rate_on
+from casebook.money.claim import Claim, claim_for, rate_text
+from casebook.book.errors import Problem
+from casebook.book.model import Case, Kind
+from casebook.book.rates import RateTables, load_tables, rate_on
 from .common import (
     clock_today,
     echo_json,
@@ -132,7 +132,7 @@ def claim(case_id: str, book_path: Path | None, today: date | None, as_json: boo
     Interest is shown period by period (days, rate, amount) and every cost with what it is
     based on, as the law of the book's jurisdiction allows on that date.
     """
-    from ..load import load_book
+    from casebook.book.load import load_book
 
     root = find_book(book_path or Path.cwd())
     if root is None or (book_path is not None and root != book_path.resolve()):

@@ -13,10 +13,10 @@ from typing import Callable
 
 import click
 
-from .. import recording
-from ..gitstore import Store
-from ..load import load_book
-from ..model import NoteChannel
+from casebook.record import recording
+from casebook.record.gitstore import Store
+from casebook.book.load import load_book
+from casebook.book.model import NoteChannel
 from .common import book_option, clock_today, handle_errors, today_option
 
 _SIGNED_FLAG = "\x00signed"

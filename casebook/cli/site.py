@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from ..site import build_site
-from ..site.build import check_out
-from ..site.inputs import load
-from ..site.timeline import CACHE as TIMELINE_CACHE
-from ..site.timeline import read_timelines
+from casebook.site import build_site
+from casebook.site.build import check_out
+from casebook.site.inputs import load
+from casebook.site.timeline import CACHE as TIMELINE_CACHE
+from casebook.site.timeline import read_timelines
 from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
 
 

@@ -54,8 +54,8 @@ def export(
     Example:
       casebook export bakkerij-janssens --out janssens.bundle
     """
-    from ..export import export_case
-    from ..load import load_book
+    from casebook.export.bundle import export_case
+    from casebook.book.load import load_book
 
     settings = load_book(book_root).book.settings
     zone = _zone(settings.timezone)
@@ -116,7 +116,7 @@ def verify(since: str | None, signed: bool, book_root: Path, as_json: bool) -> N
     Example:
       casebook verify --since 4f2a9c1
     """
-    from ..verify import verify as run
+    from casebook.export.verify import verify as run
 
     report = run(book_root, since=since, signed=signed)
     if as_json:

@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import yaml
 
-from ..crashpoints import crash_point
-from ..dump import free_name, payment_file, slug, to_yaml
-from ..errors import BookError, Problem
-from ..gitstore import Store
-from ..model import Book, Operator
+from casebook.book.crashpoints import crash_point
+from casebook.book.dump import free_name, payment_file, slug, to_yaml
+from casebook.book.errors import BookError, Problem
+from casebook.record.gitstore import Store
+from casebook.book.model import Book, Operator
 from .camt053 import parse_camt053
 from .coda import parse_coda
 from .reconcile import Outcome, Reconciliation, reconcile
@@ -90,7 +90,7 @@ def opened_book(
             store.recover()  # finish an interrupted commit before reading the book
         problems: list[Problem] = []
         if book is None:
-            from ..load import load_book
+            from casebook.book.load import load_book
 
             book, problems = load_book(root)
         yield store, book, problems

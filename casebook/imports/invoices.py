@@ -21,9 +21,9 @@ from typing import Callable, Sequence
 
 import yaml
 
-from ..dump import free_name, invoice_file, slug, to_yaml
-from ..model import Book
-from ..refs import canonical
+from casebook.book.dump import free_name, invoice_file, slug, to_yaml
+from casebook.book.model import Book
+from casebook.money.refs import canonical
 from .apply import commit_files, opened_book
 from .records import InvoiceDraft, Party, UblDocument
 

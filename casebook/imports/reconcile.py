@@ -4,7 +4,7 @@ Only booked credits in the book's currency are payments. Each one is matched, in
 1. by its structured reference (Belgian structured communication in the structured field or
    written in the free text, with or without `+++`; RF creditor reference) against the
    reference each invoice asks payers to use: its `reference`, or the one casebook generates
-   for it when it has none (`casebook.refs.invoice_reference`, printed on every letter);
+   for it when it has none (`casebook.money.refs.invoice_reference`, printed on every letter);
 2. by an invoice number written in the free text;
 3. by the payer's IBAN, known for a debtor (`iban:` in debtor.yaml), together with an amount
    equal to one open invoice or to the debtor's whole open balance.
@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Iterable
 
-from ..balance import Allocation, allocate
-from ..model import Book, Payment
-from ..refs import canonical, invoice_reference, normalize_reference
+from casebook.money.balance import Allocation, allocate
+from casebook.book.model import Book, Payment
+from casebook.money.refs import canonical, invoice_reference, normalize_reference
 from .records import Statement, StatementEntry
 
 ZERO = Decimal("0")

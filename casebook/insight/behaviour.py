@@ -36,9 +36,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, Sequence
 
-from ..balance import Allocation, allocate
-from ..dump import money
-from ..model import Action, ActionKind, Book, Case, Invoice, Note, Pauses, Payment
+from casebook.money.balance import Allocation, allocate
+from casebook.book.dump import money
+from casebook.book.model import Action, ActionKind, Book, Case, Invoice, Note, Pauses, Payment
 from .stats import ZERO, add_months, lower_median, percent, rounded, weighted_mean, weighted_median
 
 DAY = timedelta(days=1)

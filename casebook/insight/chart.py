@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from ..dump import money
+from casebook.book.dump import money
 from .forecast import Forecast
 from .trends import Month
 

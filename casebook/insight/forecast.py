@@ -33,9 +33,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..dump import money
-from ..engine import open_disputes
-from ..model import Action, ActionKind, Book, Case, Channel, Note, Pauses
+from casebook.book.dump import money
+from casebook.engine.due import open_disputes
+from casebook.book.model import Action, ActionKind, Book, Case, Channel, Note, Pauses
 from .behaviour import Behaviour, behaviour_of, check_plan, promise_deadline
 from .stats import ZERO, weighted_median
 

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
-from ..dump import money
-from ..model import Book
+from casebook.book.dump import money
+from casebook.book.model import Book
 from .behaviour import Behaviour
 from .chart import forecast_chart
 from .forecast import DEFAULT_WEEKS, CaseOutlook, Expected, forecast

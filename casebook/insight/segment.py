@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..crashpoints import crash_point
-from ..errors import BookError
-from ..gitstore import Store
-from ..history import CASE_TRAILER
-from ..model import Operator
-from ..schema import SLUG_RE
-from ..yamlfile import read_yaml
+from casebook.book.crashpoints import crash_point
+from casebook.book.errors import BookError
+from casebook.record.gitstore import Store
+from casebook.record.history import CASE_TRAILER
+from casebook.book.model import Operator
+from casebook.book.schema import SLUG_RE
+from casebook.book.yamlfile import read_yaml
 
 _KEY = re.compile(rb"""^(["']?)segment\1[ \t]*:""")
 _LINE = re.compile(

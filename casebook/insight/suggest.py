@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from ..model import Book, Case
+from casebook.book.model import Book, Case
 from .behaviour import Behaviour, behaviour_of
 from .stats import rounded
 

@@ -25,10 +25,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from ..dump import money
-from ..history import History
-from ..model import ActionKind, Book
-from ..portfolio import DSO_DAYS, case_figures
+from casebook.book.dump import money
+from casebook.record.history import History
+from casebook.book.model import ActionKind, Book
+from casebook.engine.portfolio import DSO_DAYS, case_figures
 from .behaviour import Behaviour, behaviour_of
 from .stats import ZERO, month_end, percent, rounded
 

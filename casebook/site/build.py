@@ -22,12 +22,12 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__
-from ..errors import BookError
-from ..insight.forecast import CaseOutlook, case_outlook
-from ..model import Book, Case
-from ..resources import shipped
-from ..templating import environment, render, source
+from casebook import __version__
+from casebook.book.errors import BookError
+from casebook.insight.forecast import CaseOutlook, case_outlook
+from casebook.book.model import Book, Case
+from casebook.book.resources import shipped
+from casebook.letters.templating import environment, render, source
 from . import context, inputs
 from .cache import CODE_VERSION, BuildCache, check_of
 from .context import Inputs
@@ -95,7 +95,7 @@ def build_site(
 ) -> Built:
     """Build (or bring up to date) the site of the book at `root` in `out`.
 
-    The history comes from `history` (a `casebook.history` read), or `timelines` (see
+    The history comes from `history` (a `casebook.record.history` read), or `timelines` (see
     `read_timelines`), or is read here. `jobs`: processes rendering debtor pages
     (default: one per CPU, for large builds). `fingerprints`: the loader's per-case
     fingerprints of `book` (`load_book(fingerprints=...)`); with them, what an earlier
@@ -240,7 +240,7 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
 
 
 class _Portfolio:
-    """The portfolio figures (`casebook.portfolio`), computed once, when a page needs them,
+    """The portfolio figures (`casebook.engine.portfolio`), computed once, when a page needs them,
     from each case's `case_figures` row (kept per case between builds)."""
 
     def __init__(self, inp: Inputs, cases: "_Cases") -> None:

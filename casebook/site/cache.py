@@ -5,9 +5,9 @@ forecast part and the printable letters, under a check made of the loader's fing
 the case folder, its commits and everything else its pages depend on (settings, policies,
 rates, templates, the build date, this code). A rebuild takes an unchanged case from here
 instead of computing it again; a changed one is computed, and everything shown is still
-computed by the same functions (`casebook.portfolio`, `casebook.insight`, the engine).
+computed by the same functions (`casebook.engine.portfolio`, `casebook.insight`, the engine).
 
-The cache is private, like the loader's: a `casebook.pickled.SplitPickle` in the book's
+The cache is private, like the loader's: a `casebook.book.pickled.SplitPickle` in the book's
 `.git/casebook/`, one per output folder. Without a `.git` folder nothing is kept.
 """
 
@@ -20,8 +20,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..pickled import SplitPickle, cache_folder, code_digest
+from casebook import __version__
+from casebook.book.pickled import SplitPickle, cache_folder, code_digest
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # Cached values are only valid for the code that computed them: every module of the package
@@ -52,8 +52,8 @@ def _as_call(value: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _reducers() -> dict[type, Any]:
-    from ..insight.forecast import CaseOutlook, Expected, RiskCase
-    from ..portfolio import CaseFigures
+    from casebook.insight.forecast import CaseOutlook, Expected, RiskCase
+    from casebook.engine.portfolio import CaseFigures
 
     table = dict(copyreg.dispatch_table)
     for cls in (CaseFigures, CaseOutlook, Expected, RiskCase):

@@ -19,12 +19,12 @@ from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup
 
-from .. import __version__
-from ..engine import open_disputes
+from casebook import __version__
+from casebook.engine.due import open_disputes
 from .writer import safe_relative
-from ..insight.forecast import CaseOutlook
-from ..insight.pages import forecast_page
-from ..model import Book, Case
+from casebook.insight.forecast import CaseOutlook
+from casebook.insight.pages import forecast_page
+from casebook.book.model import Book, Case
 from . import charts, inputs
 from .inputs import BUCKETS, CaseFigures, Portfolio, State
 from .timeline import Timelines

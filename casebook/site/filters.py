@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from markupsafe import Markup, escape
 
-from ..dump import money
+from casebook.book.dump import money
 
 DASH = Markup('<span class="muted">—</span>')
 

@@ -1,9 +1,9 @@
 """What the site reads from the rest of casebook, in the shapes its pages need.
 
 The site computes nothing of its own about money or stages: the portfolio figures come
-from `casebook.portfolio` (the function `casebook status` prints, so the two always
-agree), claims from `casebook.claim`, stages, pauses and tasks from `casebook.engine`, the
-timeline from `casebook.history` (one pass over git for the whole book). This module is
+from `casebook.engine.portfolio` (the function `casebook status` prints, so the two always
+agree), claims from `casebook.money.claim`, stages, pauses and tasks from `casebook.engine.due`, the
+timeline from `casebook.record.history` (one pass over git for the whole book). This module is
 the one place that knows those interfaces; the pages see the small views below.
 """
 
@@ -15,13 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import engine
-from ..balance import Allocation, allocate
-from ..claim import claim_for
-from ..history import History
-from ..load import load_book
-from ..model import Book, Case, Channel
-from ..portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
+from casebook.engine import due as engine
+from casebook.money.balance import Allocation, allocate
+from casebook.money.claim import claim_for
+from casebook.record.history import History
+from casebook.book.load import load_book
+from casebook.book.model import Book, Case, Channel
+from casebook.engine.portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
 
 __all__ = [
     "BUCKETS", "CaseFigures", "Portfolio", "History", "State", "Due", "ClaimView",

@@ -3,7 +3,7 @@
 Reading a long history with the files each commit touched is the slowest part of a build
 (git diffs every commit's trees), so the site keeps what it needs of each commit in
 `.casebook-history.json` beside the manifest, with the commit it was read up to. The next
-build asks `casebook.history` only for the commits after it; if that commit is no longer
+build asks `casebook.record.history` only for the commits after it; if that commit is no longer
 an ancestor of HEAD (history rewritten), everything is read again. What is shown never
 depends on which way it was read: timelines are sorted by date and commit id.
 """
@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..history import History, read_history
-from ..pickled import gc_paused
+from casebook.record.history import History, read_history
+from casebook.book.pickled import gc_paused
 from .writer import replace_file
 
 CACHE = ".casebook-history.json"

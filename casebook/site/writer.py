@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import BookError
-from ..fsutil import inside
+from casebook.book.errors import BookError
+from casebook.book.fsutil import inside
 
 MANIFEST = ".casebook-build.json"
 MANIFEST_VERSION = 1
@@ -175,7 +175,7 @@ class Writer:
 
     # -- manifest ------------------------------------------------------------------------
     def _read_manifest(self) -> tuple[dict[str, dict], dict[str, Any]]:
-        from ..pickled import gc_paused
+        from casebook.book.pickled import gc_paused
 
         try:
             with gc_paused():

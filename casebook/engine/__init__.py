@@ -1,0 +1,10 @@
+"""The engine: model + date -> what is due. Pure.
+
+`due.due_actions(book, today)` lists the actions every case's policy asks for on a day;
+`due.case_state` and `due.schedule` say where a case stands and what comes next if nobody
+pays; `policy` holds the stage timing rules; `portfolio` the open, overdue and DSO figures
+that `status` and the site print.
+
+May import: `casebook.book` (the model) and `casebook.money`. Never git, the disk, the
+clock or click: every function takes the day it works for, so it can be tested day by day.
+"""

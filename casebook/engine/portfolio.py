@@ -1,0 +1,180 @@
+"""The portfolio as of a date: open balances, overdue amounts, aging and DSO.
+
+The one place these figures are computed: `casebook status`, the site and the insight
+pages all read them from here, so they always agree. Pure: book and date in, values out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Mapping
+
+from casebook.money.balance import allocate
+from casebook.book.dump import money
+from casebook.book.model import Book, Case
+
+ZERO = Decimal("0")
+
+BUCKETS = ("not-due", "1-30", "31-60", "61-90", "90+")
+"""Aging buckets by days late of each open invoice."""
+
+DSO_DAYS = 90
+"""DSO is measured over the invoices issued in this many days before the date."""
+
+
+def bucket_of(days_late: int) -> str:
+    if days_late <= 0:
+        return "not-due"
+    if days_late <= 30:
+        return "1-30"
+    if days_late <= 60:
+        return "31-60"
+    if days_late <= 90:
+        return "61-90"
+    return "90+"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFigures:
+    """One case's row in the portfolio."""
+
+    case_id: str
+    name: str
+    kind: str
+    segment: str
+    policy: str
+    invoiced: Decimal
+    paid: Decimal
+    open: Decimal
+    overdue: Decimal
+    credit: Decimal
+    open_invoices: int
+    oldest_due: date | None
+    days_late: int
+    aging: dict[str, Decimal]
+
+    def to_json(self) -> dict:
+        return {
+            "case": self.case_id,
+            "name": self.name,
+            "kind": self.kind,
+            "segment": self.segment,
+            "policy": self.policy,
+            "invoiced": money(self.invoiced),
+            "paid": money(self.paid),
+            "open": money(self.open),
+            "overdue": money(self.overdue),
+            "credit": money(self.credit),
+            "open_invoices": self.open_invoices,
+            "oldest_due": self.oldest_due.isoformat() if self.oldest_due else None,
+            "days_late": self.days_late,
+            "aging": {b: money(self.aging[b]) for b in BUCKETS},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    as_of: date
+    currency: str
+    cases: tuple[CaseFigures, ...]
+    invoiced: Decimal
+    paid: Decimal
+    open: Decimal
+    overdue: Decimal
+    credit: Decimal
+    aging: dict[str, Decimal]
+    dso: Decimal | None
+    """Days sales outstanding: open balance / sales of the last DSO_DAYS days * DSO_DAYS."""
+
+    def to_json(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "totals": self.totals_json(),
+            "aging": {b: money(self.aging[b]) for b in BUCKETS},
+            "cases": [c.to_json() for c in self.cases],
+        }
+
+    def totals_json(self) -> dict:
+        """The `totals` of `to_json`, without writing out every case."""
+        return {
+            "cases": len(self.cases),
+            "open_cases": sum(1 for c in self.cases if c.open > 0),
+            "invoiced": money(self.invoiced),
+            "paid": money(self.paid),
+            "open": money(self.open),
+            "overdue": money(self.overdue),
+            "credit": money(self.credit),
+            "dso": str(self.dso.quantize(Decimal("0.1"))) if self.dso is not None else None,
+        }
+
+
+def case_figures(book: Book, case: Case, as_of: date) -> CaseFigures:
+    """A case's balances as of `as_of`: only invoices issued and payments made by then."""
+    invoices = [i for i in case.invoices if i.issued <= as_of]
+    payments = [p for p in case.payments if p.date <= as_of]
+    allocation = allocate(invoices, payments)
+    aging = dict.fromkeys(BUCKETS, ZERO)
+    overdue = ZERO
+    oldest_due: date | None = None
+    open_count = 0
+    for line in allocation.invoices:
+        if line.open <= 0:
+            continue
+        open_count += 1
+        days_late = (as_of - line.invoice.due).days
+        aging[bucket_of(days_late)] += line.open
+        if days_late > 0:
+            overdue += line.open
+        if oldest_due is None or line.invoice.due < oldest_due:
+            oldest_due = line.invoice.due
+    policy = book.policy_for(case)
+    return CaseFigures(
+        case_id=case.id,
+        name=case.name,
+        kind=case.kind.value,
+        segment=case.segment,
+        policy=policy.name if policy else "",
+        invoiced=sum((i.amount - i.credited for i in invoices), ZERO),
+        paid=sum((p.amount for p in payments), ZERO),
+        open=allocation.open,
+        overdue=overdue,
+        credit=allocation.credit,
+        open_invoices=open_count,
+        oldest_due=oldest_due,
+        days_late=max(0, (as_of - oldest_due).days) if oldest_due else 0,
+        aging=aging,
+    )
+
+
+def portfolio(book: Book, as_of: date, *, rows: Mapping[str, CaseFigures] | None = None) -> Portfolio:
+    """The portfolio as of `as_of`. `rows` (by case id, `case_figures` of each case as of
+    `as_of`) are used where given instead of being computed again (the site keeps them per
+    case between builds); the totals always come from the rows."""
+    known = rows or {}
+    rows = tuple(
+        known[case.id] if case.id in known else case_figures(book, case, as_of)
+        for case in book.cases.values()
+    )
+    aging = {b: sum((r.aging[b] for r in rows), ZERO) for b in BUCKETS}
+    open_total = sum((r.open for r in rows), ZERO)
+    since = as_of - timedelta(days=DSO_DAYS)
+    sales = sum(
+        (i.amount - i.credited for c in book.cases.values() for i in c.invoices if since < i.issued <= as_of),
+        ZERO,
+    )
+    dso = (open_total / sales * DSO_DAYS) if sales > 0 else None
+    return Portfolio(
+        as_of=as_of,
+        currency=book.settings.currency,
+        cases=rows,
+        invoiced=sum((r.invoiced for r in rows), ZERO),
+        paid=sum((r.paid for r in rows), ZERO),
+        open=open_total,
+        overdue=sum((r.overdue for r in rows), ZERO),
+        credit=sum((r.credit for r in rows), ZERO),
+        aging=aging,
+        dso=dso,
+    )

@@ -1,0 +1,10 @@
+"""Export: one case handed to a collection agency, and the evidence trail checked.
+
+`bundle` writes a git bundle whose history holds that case alone (rewritten from the book's
+commits), `dossier` adds the claim and the timeline for the agency, `mentions` scans every
+object for names of other debtors, `history` reads a case's commits back, `verify` checks
+the trail (every action committed once, nothing rewritten).
+
+May import: `book`, `engine`, `money`, `record` (the store and the pack writer). Not `site`
+or click.
+"""

@@ -1,0 +1,263 @@
+"""Emails: the `.eml` of an action, built from its letter.
+
+Building is pure: the same action gives the same bytes (Message-ID, Date and MIME
+boundaries are derived from the book, the case and the action), so an email can be
+recognised when it is sent again and rendering never changes a recorded one. Sending it
+is `casebook.record.send`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, time
+from email import contentmanager
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr, getaddresses
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from casebook.book.errors import BookError
+from casebook.book.model import Book, Case
+
+if TYPE_CHECKING:
+    from casebook.letters.letter import ActionLike, Letter
+
+
+SEND_HOUR = time(9, 0)
+
+# -- building ------------------------------------------------------------------------------
+
+
+class _Registry(HeaderRegistry):
+    """The standard header registry, making each header class once (the standard one builds
+    a new class at every lookup)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+_PARSED: dict[tuple[str, str], Any] = {}
+_FOLDED: dict[tuple[Any, ...], tuple[Any, bytes]] = {}
+_CACHE_LIMIT = 4096
+
+
+class _SMTPPolicy(email_policy.EmailPolicy):
+    """`email.policy.SMTP` that parses and folds a header value once.
+
+    An email carries about thirty headers (most of them the same in every email: content
+    types, encodings, `From`), and the email package parses each when it is set and folds
+    it again when the message is written: two thirds of the time building an `.eml` took.
+    Header objects are immutable, so the same value gives the same object and the same
+    folded bytes. Tests compare the bytes with `email.policy.SMTP`'s."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if type(value) is not str:
+            return super().header_store_parse(name, value)
+        key = (name, value)
+        found = _PARSED.get(key)
+        if found is None:
+            if len(_PARSED) >= _CACHE_LIMIT:
+                _PARSED.clear()
+            found = _PARSED[key] = super().header_store_parse(name, value)
+        return found
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if not hasattr(value, "name"):
+            return super().fold_binary(name, value)
+        # Folding depends on these settings too (a clone may change them).
+        key = (id(value), self.max_line_length, self.linesep, self.utf8, self.cte_type,
+               self.refold_source)
+        found = _FOLDED.get(key)
+        if found is None or found[0] is not value:
+            if len(_FOLDED) >= _CACHE_LIMIT:
+                _FOLDED.clear()
+            found = _FOLDED[key] = (value, super().fold_binary(name, value))
+        return found[1]
+
+
+#: The policy emails are built and written with: `email.policy.SMTP`, faster.
+EMAIL_POLICY = _SMTPPolicy(header_factory=_Registry(), linesep="\r\n")
+
+
+def message_id(book: Book, case: Case, stem: str) -> str:
+    """`<hash@domain>`, the same for the same book, case and action."""
+    creditor = book.settings.creditor
+    seed = "\x00".join((creditor.vat or creditor.name, case.id, stem)).encode("utf-8")
+    digest = hashlib.sha256(seed).hexdigest()[:32]
+    return f"<{digest}.{stem}@{_domain(sender_address(book))}>"
+
+
+def sender_address(book: Book) -> str:
+    return book.settings.mail.sender or book.settings.creditor.email
+
+
+def _domain(address: str) -> str:
+    parsed = getaddresses([address])
+    email_part = parsed[0][1] if parsed else ""
+    return email_part.rpartition("@")[2] or "casebook.invalid"
+
+
+def _zone(book: Book) -> ZoneInfo:
+    try:
+        return ZoneInfo(book.settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Brussels")
+
+
+def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") -> bytes:
+    """The `.eml` of an emailed letter: text and HTML alternatives, the printable letter
+    attached, the QR code inline in the HTML part."""
+    from casebook.letters.letter import split_subject
+
+    stem = action.stem
+    seed = hashlib.sha256(f"{case.id}/{stem}".encode("utf-8")).hexdigest()
+    subject, text = split_subject(letter.markdown)
+    sender = sender_address(book)
+    if not sender:
+        raise BookError(
+            "no sender address for emails: set mail.sender or creditor.email in casebook.yaml"
+        )
+    if not case.email:
+        raise BookError(f"case {case.id} has no email address for an email stage")
+
+    recipients = [a for _, a in getaddresses([case.email.replace(";", ",")]) if "@" in a]
+    if not recipients:
+        raise BookError(f"case {case.id}: {case.email!r} is not an email address")
+    headers = [
+        ("From", formataddr((book.settings.creditor.name, sender))),
+        # The first address is the contact's; others (a copy to accounting) go without a name.
+        ("To", ", ".join(
+            formataddr((case.contact or case.name, a) if i == 0 else ("", a))
+            for i, a in enumerate(recipients)
+        )),
+        ("Subject", subject or letter.context.get("template", "")),
+        ("Date", format_datetime(datetime.combine(action.date, SEND_HOUR, tzinfo=_zone(book)))),
+        ("Message-ID", message_id(book, case, stem)),
+        ("X-Casebook-Case", case.id),
+        ("X-Casebook-Action", stem),
+    ]
+    html = _email_html(letter, subject)
+    png = _qr_png(letter) if letter.qr_payload else None
+    attachment = letter.html.encode("utf-8")
+    if _FAST_MIME and _SIMPLE_NAME.fullmatch(stem):
+        msg = _assembled(headers, text, html, png, attachment, stem=stem, seed=seed)
+        return msg.as_bytes(policy=EMAIL_POLICY)
+
+    msg = EmailMessage(policy=EMAIL_POLICY)
+    for name, value in headers:
+        msg[name] = value
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    if png is not None:
+        html_part = msg.get_payload()[1]
+        html_part.add_related(
+            png, maintype="image", subtype="png", cid="<qr@casebook>", filename="qr.png",
+        )
+    msg.add_attachment(attachment, maintype="text", subtype="html", filename=f"{stem}.html")
+    _fix_boundaries(msg, seed)
+    return msg.as_bytes(policy=EMAIL_POLICY)
+
+
+#: Build the MIME tree directly (`_assembled`) instead of through `set_content` and friends.
+_FAST_MIME = hasattr(contentmanager, "_encode_text") and hasattr(contentmanager, "_encode_base64")
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _assembled(
+    headers: list[tuple[str, str]], text: str, html: str, png: bytes | None, attachment: bytes,
+    *, stem: str, seed: str,
+) -> EmailMessage:
+    """The message `build_email`'s `set_content`, `add_alternative`, `add_related`,
+    `add_attachment` and `_fix_boundaries` make, put together directly: the same headers in
+    the same order with the same values, the bodies encoded by the same functions of the
+    email package, written by its own generator. Those calls parse and rewrite the content
+    headers many times over: most of the time an email took. A test compares the bytes."""
+    policy = EMAIL_POLICY
+
+    def part(fields: list[tuple[str, str]], payload: Any) -> EmailMessage:
+        made = EmailMessage(policy=policy)
+        made._headers = [policy.header_store_parse(name, value) for name, value in fields]
+        made._payload = payload
+        return made
+
+    def text_part(body: str, subtype: str, extra: list[tuple[str, str]]) -> EmailMessage:
+        cte, payload = contentmanager._encode_text(body, "utf-8", None, policy)
+        return part([("Content-Type", f'text/{subtype}; charset="utf-8"'),
+                     ("Content-Transfer-Encoding", cte), *extra], payload)
+
+    def bytes_part(data: bytes, kind: str, name: str, extra: list[tuple[str, str]]) -> EmailMessage:
+        payload = contentmanager._encode_base64(data, max_line_length=policy.max_line_length)
+        return part([("Content-Type", kind), ("Content-Transfer-Encoding", "base64"),
+                     ("Content-Disposition", f'attachment; filename="{name}"'), *extra,
+                     ("MIME-Version", "1.0")], payload)
+
+    def boundary(n: int) -> str:
+        return f'boundary="=_casebook_{seed[:24]}_{n}"'
+
+    plain = text_part(text, "plain", [])
+    if png is None:
+        rich = text_part(html, "html", [("MIME-Version", "1.0")])
+    else:
+        rich = part(
+            [("MIME-Version", "1.0"), ("Content-Type", f"multipart/related; {boundary(3)}")],
+            [text_part(html, "html", []),
+             bytes_part(png, "image/png", "qr.png", [("Content-ID", "<qr@casebook>")])],
+        )
+    alternative = part([("Content-Type", f"multipart/alternative; {boundary(1)}")], [plain, rich])
+    return part(
+        [*headers, ("MIME-Version", "1.0"), ("Content-Type", f"multipart/mixed; {boundary(0)}")],
+        [alternative, bytes_part(attachment, "text/html", f"{stem}.html", [])],
+    )
+
+
+def _email_html(letter: "Letter", subject: str) -> str:
+    from markupsafe import escape
+
+    qr = ""
+    if letter.qr_payload:
+        qr = (
+            '<p><img src="cid:qr@casebook" width="160" height="160" alt="EPC QR"></p>'
+        )
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{escape(subject)}</title></head>\n"
+        '<body style="font-family: Arial, sans-serif; font-size: 14px; line-height: 1.45; '
+        'color: #1b1b1b; max-width: 42em;">\n'
+        f"{letter.body_html}{qr}\n</body></html>\n"
+    )
+
+
+def _qr_png(letter: "Letter") -> bytes:
+    from casebook.money.qr import epc_code, epc_png
+
+    return epc_png(letter.qr_code or epc_code(letter.qr_payload), scale=4)
+
+
+def _fix_boundaries(msg: EmailMessage, seed: str) -> None:
+    """Deterministic MIME boundaries (the email package draws random ones)."""
+    for n, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_casebook_{seed[:24]}_{n}")
+
+
+# -- sending -------------------------------------------------------------------------------
+
+
+def parse_eml(data: bytes) -> Any:
+    """An `.eml` read back as an `email.message.EmailMessage`."""
+    return BytesParser(policy=email_policy.default).parsebytes(data)
+
+
+__all__ = ["EMAIL_POLICY", "build_email", "message_id", "parse_eml", "sender_address"]

@@ -1,0 +1,494 @@
+"""`Store.batch`: many commits written as git objects, then the branch, the working tree
+and the index moved to them; and `recover`, which finishes what a crash interrupted.
+
+How a batch stays safe when it is killed at any moment (SIGKILL, power loss):
+
+1. Objects first. Blobs, trees and commits are written into a pack of the batch's own
+   (`objects/pack/tmp_pack_casebook_*`), which each flush seals, indexes and fsyncs before
+   git can see it. Until then they are invisible: a crash loses the pending commits and
+   nothing else, and since their files were not written yet either, a rerun simply takes
+   those actions again (the next batch deletes the unfinished pack).
+2. A journal (`.git/casebook-batch.json`: branch, old tip, new tip, every path with its new
+   blob) is written and fsynced before the branch moves.
+3. The branch moves with `update-ref <new> <old>`: if anyone else moved it meanwhile, git
+   refuses and the batch stops with an error (its commits stay unreferenced garbage).
+4. Then the working tree (each file written to a temporary name and renamed) and the index
+   (`update-index --index-info` for exactly those paths, then `--refresh`).
+5. The journal is removed after a `sync`.
+
+`Store.recover()` (run before every commit and batch) finishes an interrupted step 4 from the
+journal: when the branch holds the new tip, each journal path whose working file is still
+the old version (or already the new one) gets the committed content and index entry; a
+file that is neither was edited by someone and is left alone (reported). When the branch
+still holds the old tip (the crash came before step 3, or a power loss undid it), files that
+already hold the new content go back to the old one. So a rerun always sees, per action,
+the commit with its files, or neither; never a commit whose files are missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+import git
+
+from casebook.book.crashpoints import crash_point
+from casebook.book.errors import BookError
+from casebook.book.fsutil import atomic_write
+from casebook.record.gitpack import (
+    BLOB,
+    COMMIT,
+    MODE_DIR,
+    MODE_FILE,
+    CatFile,
+    Pack,
+    PreparedBlob,
+    Tree,
+    blob_id,
+    git_time,
+)
+from casebook.book.model import Operator
+
+if TYPE_CHECKING:
+    from casebook.record.gitstore import Store
+
+JOURNAL_NAME = "casebook-batch.json"
+ZERO = "0" * 40
+FILE_MODE = "100644"
+INDEX_LOCK_RETRIES = 50
+
+
+class PendingCommit:
+    """What `Batch.commit` returns: the new commit's id (`sha`, also `str(pending)`)."""
+
+    __slots__ = ("sha",)
+
+    def __init__(self, sha: str) -> None:
+        self.sha = sha
+
+    def __str__(self) -> str:
+        return self.sha
+
+    def __repr__(self) -> str:
+        return f"PendingCommit({self.sha})"
+
+
+class Batch:
+    """Commits written as git objects into a pack of our own (`casebook.record.gitpack`); see the
+    module docstring."""
+
+    def __init__(self, store: Store, *, flush_every: int) -> None:
+        self.store = store
+        self.flush_every = max(1, flush_every)
+        self.branch = store.branch()
+        self.base = store.head()
+        """The branch's commit when the last flush moved it (or when the batch began)."""
+        self.dirty = frozenset(store.dirty_paths())
+        """Paths with uncommitted changes when the batch began: never committed nor overwritten."""
+        self.recovered: list[str] = []
+        """What `Store.recover` reported when the batch began."""
+        self.flushed: list[str] = []
+        """Ids of the commits that are part of the branch, in order."""
+        self._tip = self.base
+        self._root = Tree(self._read, _tree_of(store, self.base))
+        self._pack: Pack | None = None
+        self._pending: list[tuple[str, dict[str, bytes | None]]] = []
+        self._shas: dict[str, str | None] = {}  # blob id of each pending path, as of its last commit
+        self._failed: str | None = None
+        self._idents: dict[str, tuple[str, str]] = {}
+        self._reader: CatFile | None = None
+        self._fetched: dict[bytes, bytes] = {}  # trees read ahead by `prefetch`
+
+    # -- the caller's side ---------------------------------------------------------------
+    def commit(
+        self,
+        files: Mapping[str, bytes | None],
+        message: str,
+        *,
+        author: Operator | None = None,
+        when: datetime | None = None,
+        prepared: Mapping[str, PreparedBlob] | None = None,
+    ) -> PendingCommit:
+        """One commit of exactly `files` (relative path -> bytes, None deletes), on top of
+        the previous one. Raises `BookError` for a path outside the book or with
+        uncommitted changes (the user's half-done edit is never committed nor overwritten).
+        `prepared`: `gitpack.prepare_blob` of some of the files (by the same keys), made
+        elsewhere; the others are hashed and compressed here.
+        """
+        if self._failed:
+            raise BookError(self._failed)
+        checked: dict[str, bytes | None] = {}
+        ready: dict[str, PreparedBlob] = {}
+        for rel, data in files.items():
+            clean = _clean_path(rel)
+            if clean in self.dirty:
+                raise BookError(
+                    f"{clean} has uncommitted changes: commit or undo them first "
+                    "(casebook never commits or overwrites a half-done edit)"
+                )
+            checked[clean] = data
+            if prepared is not None and rel in prepared and data is not None:
+                ready[clean] = prepared[rel]
+        if not checked:
+            raise BookError("nothing to commit: no files given")
+        author_line = self._ident("author", author, when)
+        committer_line = self._ident("committer", author, when)
+        pack = self._pack or self._open_pack()
+        shas: dict[str, str | None] = {}
+        try:
+            for rel, data in checked.items():
+                parts = rel.encode("utf-8").split(b"/")
+                if data is None:
+                    self._root.remove(parts)
+                    shas[rel] = None
+                else:
+                    sha = pack.add_prepared(ready[rel]) if rel in ready else pack.add(BLOB, data)
+                    self._root.put(parts, MODE_FILE, sha)
+                    shas[rel] = sha.hex()
+            tree = self._root.write(pack)
+        except BaseException:
+            # The trees in memory may hold half of this commit: later ones must not build on it.
+            self._failed = "an earlier commit of this batch failed; the batch stopped there"
+            raise
+        lines = [b"tree " + tree.hex().encode()]
+        if self._tip:
+            lines.append(b"parent " + self._tip.encode())
+        lines.append(b"author " + author_line)
+        lines.append(b"committer " + committer_line)
+        body = b"\n".join(lines) + b"\n\n" + _clean_message(message).encode("utf-8")
+        self._tip = pack.add(COMMIT, body).hex()
+        self._pending.append((self._tip, checked))
+        self._shas.update(shas)
+        crash_point("batch:commit")
+        if len(self._pending) >= self.flush_every:
+            self.flush()
+        return PendingCommit(self._tip)
+
+    def flush(self) -> None:
+        """Make every commit so far part of the branch, its files in the working tree."""
+        if not self._pending:
+            return
+        assert self._pack is not None and self._tip is not None
+        pack, self._pack = self._pack, None
+        pack.finish()  # durable and visible to git before anything points at it
+        crash_point("batch:pack")
+        self._root.forget_bases()
+        tip = self._tip
+        final: dict[str, bytes | None] = {}
+        for _, files in self._pending:
+            final.update(files)
+        blobs = {rel: self._shas[rel] for rel in final}
+        # The index is updated after the branch moves: if another git holds it (or one died
+        # and left its lock), stop now, before the branch moves, not after (a commit whose
+        # files the index lacks shows as a staged deletion the user's next commit would take).
+        lock = _index_lock_left(self.store)
+        if lock is not None:
+            self._fail(
+                f"{lock} exists: another git command is running in the book, or one was "
+                "killed; if none is running, remove that file and try again (the last "
+                f"{len(self._pending)} commit(s) were not recorded)"
+            )
+        journal = self.store.git_dir / JOURNAL_NAME
+        state = {"branch": self.branch, "old": self.base, "new": tip, "paths": blobs}
+        atomic_write(journal, json.dumps(state).encode("utf-8"))
+        try:
+            self.store.repo.git.update_ref(
+                "-m", f"casebook: {len(self._pending)} commit(s)",
+                self.branch, tip, self.base or ZERO,
+            )
+        except git.GitCommandError:
+            journal.unlink()
+            self._fail(
+                f"the branch {self.branch} moved while casebook was committing (another "
+                f"writer?): the last {len(self._pending)} commit(s) were not recorded; "
+                "run the command again"
+            )
+        crash_point("batch:branch")
+        self.base = tip
+        self.flushed += [sha for sha, _ in self._pending]
+        self._pending = []
+        self._shas = {}
+        for rel, data in final.items():
+            if data is None:
+                _remove(self.store.root, rel)
+            else:
+                _replace(self.store.root / rel, data)
+            crash_point("batch:tree")
+        _update_index(self.store, blobs)
+        crash_point("batch:index")
+        os.sync()
+        journal.unlink()
+
+    def close(self) -> None:
+        """Drop what was not flushed (it never reached the branch)."""
+        if self._pack is not None:
+            self._pack.abandon()
+            self._pack = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    # -- objects -------------------------------------------------------------------------
+    def _open_pack(self) -> Pack:
+        self._pack = Pack(self.store.git_dir / "objects" / "pack")
+        return self._pack
+
+    def prefetch(self, folders: Iterable[str]) -> None:
+        """Read the trees of these folders (and those on the way to them) now, in one
+        pipelined pass, for commits about to change them: read one at a time, each commit
+        waited for a round trip to `git cat-file`, which on a busy machine cost more than
+        the commit itself. Folders that do not exist are skipped."""
+        level = [(self._root, _clean_path(folder).encode("utf-8").split(b"/")) for folder in folders]
+        while level:
+            needed: dict[bytes, None] = {}
+            deeper = []
+            for tree, parts in level:
+                if not parts:
+                    continue
+                entry = tree.load().get(parts[0])
+                if parts[0] not in tree.children and (entry is None or entry[0] != MODE_DIR):
+                    continue
+                child = tree.child(parts[0], create=False)
+                if child is None:
+                    continue
+                if child.entries is None and child.sha is not None and child.sha not in self._fetched:
+                    needed[child.sha] = None
+                deeper.append((child, parts[1:]))
+            if needed:
+                if self._reader is None:
+                    self._reader = CatFile(self.store.repo)
+                self._fetched.update(self._reader.read_many(list(needed)))
+            level = deeper
+
+    def _read(self, sha: bytes) -> bytes:
+        data = self._fetched.get(sha)
+        if data is not None:
+            return data
+        if self._reader is None:
+            self._reader = CatFile(self.store.repo)
+        return self._reader.read(sha.hex())
+
+    def _fail(self, message: str) -> None:
+        self._failed = message
+        self._pending = []
+        self._shas = {}
+        raise BookError(message)
+
+    def _ident(self, role: str, author: Operator | None, when: datetime | None) -> bytes:
+        if author is not None:
+            name, email = author.name, author.email
+        else:
+            if role not in self._idents:
+                var = "GIT_AUTHOR_IDENT" if role == "author" else "GIT_COMMITTER_IDENT"
+                try:
+                    ident = self.store.repo.git.var(var)
+                except git.GitCommandError as error:
+                    raise BookError(f"git does not know who commits: {error.stderr.strip()}") from None
+                name, _, rest = ident.partition(" <")
+                self._idents[role] = (name, rest.partition(">")[0])
+            name, email = self._idents[role]
+        moment = when if when is not None and when.tzinfo else (when or datetime.now()).astimezone()
+        return f"{_ident_part(name)} <{_ident_part(email)}> {git_time(moment)}".encode()
+
+
+def recover(store: Store) -> list[str]:
+    """Finish (or undo) the working-tree step of a batch flush a crash interrupted.
+
+    Returns one message per path left alone because someone edited it meanwhile.
+    A no-op (one `stat`) when no journal is present.
+    """
+    journal = store.git_dir / JOURNAL_NAME
+    try:
+        state = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        journal.unlink()  # torn before its fsync: the branch was never moved after it
+        return []
+    branch, old, new = state["branch"], state["old"], state["new"]
+    paths: dict[str, str | None] = state["paths"]
+    try:
+        current = store.repo.git.rev_parse("--verify", "-q", branch)
+    except git.GitCommandError:
+        current = None
+    notes: list[str] = []
+    if current == old:
+        target_rev, theirs_rev, unchanged = old, new, list(paths)
+    elif current == new or (current and store.is_ancestor(new, current)):
+        target_rev, theirs_rev = new, old
+        unchanged = [p for p in paths if current == new or _blob_at(store, current, p) == paths[p]]
+    else:
+        journal.unlink()
+        return [f"the branch {branch} no longer holds the commits of an interrupted batch"]
+    updates: dict[str, str | None] = {}
+    for rel in unchanged:
+        target = paths[rel] if target_rev == new else _blob_at(store, old, rel)
+        other = _blob_at(store, theirs_rev, rel) if target_rev == new else paths[rel]
+        on_disk = _worktree_blob(store.root / rel)
+        _remove_temporaries(store.root / rel)
+        if on_disk == target:
+            updates[rel] = target
+        elif on_disk == other:
+            if target is None:
+                _remove(store.root, rel)
+            else:
+                _replace(store.root / rel, _blob_data(store, target))
+            updates[rel] = target
+        else:
+            notes.append(f"{rel}: edited since an interrupted batch; left as it is")
+            updates[rel] = target
+    _update_index(store, updates)
+    os.sync()
+    journal.unlink()
+    return notes
+
+
+def _tree_of(store: Store, commit: str | None) -> bytes | None:
+    if commit is None:
+        return None
+    return bytes.fromhex(store.repo.git.rev_parse(f"{commit}^{{tree}}"))
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _ident_part(text: str) -> str:
+    return "".join(c for c in text if c not in "<>\n\r\x00").strip()
+
+
+def _clean_path(rel: str) -> str:
+    """A relative POSIX path inside the book, outside `.git`, or BookError."""
+    path = PurePosixPath(rel)
+    parts = path.parts
+    if (
+        not rel
+        or path.is_absolute()
+        or any(p in ("", ".", "..") for p in parts)
+        or parts[0] == ".git"
+        or any(c in rel for c in "\x00\n\r\\")
+        or str(path) != rel
+    ):
+        raise BookError(f"{rel!r} is not a plain relative path inside the book")
+    return rel
+
+
+def _clean_message(message: str) -> str:
+    """What `git commit -m` stores: no trailing spaces, no runs of blank lines, one final LF."""
+    lines = [line.rstrip() for line in message.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def _worktree_blob(path: Path) -> str | None:
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None if not path.exists() else "?"
+        return blob_id(path.read_bytes())
+    except OSError:
+        return "?"
+
+
+def _blob_at(store: Store, rev: str | None, rel: str) -> str | None:
+    if not rev:
+        return None
+    try:
+        sha, kind, _ = store.repo.git.get_object_header(f"{rev}:{rel}")
+    except ValueError:
+        return None
+    return _text(sha) if _text(kind) == "blob" else None
+
+
+def _text(value: str | bytes) -> str:
+    """GitPython's persistent cat-file answers in bytes."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _blob_data(store: Store, sha: str) -> bytes:
+    return store.repo.git.get_object_data(sha)[3]
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write-then-rename, without fsync: the journal, `recover` and one `sync` per flush
+    make the tree durable. The file gets the usual permissions (umask), like git's."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _remove(root: Path, rel: str) -> None:
+    """Delete a file and the folders it leaves empty, as `git rm` does."""
+    path = root / rel
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    folder = path.parent
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+def _remove_temporaries(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+            leftover.unlink()
+
+
+def _update_index(store: Store, blobs: Mapping[str, str | None]) -> None:
+    """Set the index entries of exactly these paths (None removes), then refresh their stat."""
+    if not blobs:
+        return
+    lines = b"".join(
+        (f"0 {ZERO}\t{rel}" if sha is None else f"{FILE_MODE} {sha}\t{rel}").encode("utf-8") + b"\x00"
+        for rel, sha in blobs.items()
+    )
+    _git_with_index(store, ["update-index", "-z", "--index-info"], lines)
+    _git_with_index(store, ["update-index", "-q", "--refresh"], b"", allowed=(0, 1))
+
+
+def _index_lock_left(store: Store) -> Path | None:
+    """`.git/index.lock` when it is still there after waiting for its git to finish."""
+    lock = store.git_dir / "index.lock"
+    for _ in range(INDEX_LOCK_RETRIES):
+        if not lock.exists():
+            return None
+        time.sleep(0.1)
+    return lock
+
+
+def _git_with_index(store: Store, args: list[str], data: bytes, allowed: tuple[int, ...] = (0,)) -> None:
+    """Run a git command that takes `index.lock`, waiting while another git holds it."""
+    for attempt in range(INDEX_LOCK_RETRIES):
+        result = subprocess.run(
+            ["git", *args], cwd=store.root, input=data, capture_output=True, check=False
+        )
+        if result.returncode in allowed:
+            return
+        message = result.stderr.decode("utf-8", "replace")
+        if "index.lock" not in message or attempt == INDEX_LOCK_RETRIES - 1:
+            raise BookError(f"git {' '.join(args)} failed: {message.strip()}")
+        time.sleep(0.1)
