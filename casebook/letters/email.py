@@ -252,8 +252,6 @@ def _fix_boundaries(msg: EmailMessage, seed: str) -> None:
             part.set_boundary(f"=_casebook_{seed[:24]}_{n}")
 
 
-# -- sending -------------------------------------------------------------------------------
-
 
 def parse_eml(data: bytes) -> Any:
     """An `.eml` read back as an `email.message.EmailMessage`."""

@@ -47,6 +47,7 @@ SENDING = ".sending"
 SENT = ".sent"  # YAML inside; not `.yaml`, which the loader reads as an action record
 
 
+@dataclass
 class SendReport:
     """What `send_pending` did; paths are relative to the book root."""
 

@@ -18,7 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from casebook.letters import letter as letters
 from casebook.letters import email
-from casebook.record import send
+from casebook.record import send as sending
 from casebook.record.gitstore import Store
 from casebook.book.load import load_book
 
@@ -155,11 +155,11 @@ def record_reminders(root: Path) -> None:
                          f"{case_id}: reminder by email\n\nCasebook-Case: {case_id}\n")
 
 
-def send(root: Path) -> send.SendReport:
+def send(root: Path) -> sending.SendReport:
     book = load_book(root).book
     store = Store(root)
     with store.lock():
-        return send.send_pending(root, book, store=store)
+        return sending.send_pending(root, book, store=store)
 
 
 def test_emails_reach_the_server_once_with_the_amounts_of_the_case(make_book, smtp) -> None:
@@ -257,9 +257,9 @@ SENDER = textwrap.dedent(
 
 def run_sender(root: Path, crash: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop(send.CRASH_ENV, None)
+    env.pop(sending.CRASH_ENV, None)
     if crash:
-        env[send.CRASH_ENV] = crash
+        env[sending.CRASH_ENV] = crash
     return subprocess.run([sys.executable, "-c", SENDER, str(root)], env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -337,13 +337,13 @@ def test_credentials_come_from_the_environment_and_are_never_written(make_book, 
         root = write_book(make_book, controller.port)
         record_reminders(root)
         # aiosmtpd hangs up slowly after a refused login: do not wait the full minute
-        monkeypatch.setattr(mail, "SMTP_TIMEOUT", 2.0)
-        monkeypatch.setenv(send.USER_ENV, "mailer")
-        monkeypatch.setenv(send.PASSWORD_ENV, "wrong")
+        monkeypatch.setattr(sending, "SMTP_TIMEOUT", 2.0)
+        monkeypatch.setenv(sending.USER_ENV, "mailer")
+        monkeypatch.setenv(sending.PASSWORD_ENV, "wrong")
         refused = send(root)
         assert refused.sent == [] and "cannot reach" in refused.failed[0][1]
         assert "wrong" not in " ".join(refused.lines())
-        monkeypatch.setenv(send.PASSWORD_ENV, "s3cret-pw")
+        monkeypatch.setenv(sending.PASSWORD_ENV, "s3cret-pw")
         report = send(root)
         assert len(report.sent) == 3 and len(collector.messages) == 3
         assert ("mailer", "s3cret-pw") in auth.seen
