@@ -2,7 +2,7 @@
 
     python benchmarks/crash_sweep.py [COMMAND...]
 
-The same sweep as tests/test_crash_sweep.py (which runs it in CI), with a count and the
+The same sweep as tests/record/test_crash_sweep.py (which runs it in CI), with a count and the
 time per command: how many kill points each command passes and how long the walk takes.
 """
 

@@ -8,7 +8,7 @@ clean check or `path:line: message` problems, never an exception, within a time 
 when check finds nothing wrong in them, `advance --dry-run`, `status` and `claim` must run
 without a traceback (a policy that passes check is one the engine can follow).
 
-The loader's own fuzz (single files, random bytes) is tests/test_load_fuzz.py; this one is
+The loader's own fuzz (single files, random bytes) is tests/book/test_load_fuzz.py; this one is
 about the book-wide files and what follows from them. Bounded and seeded for CI;
 `CASEBOOK_FUZZ_EXAMPLES=N` runs longer.
 """

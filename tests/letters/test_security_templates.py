@@ -157,7 +157,7 @@ def test_a_hostile_site_template_fails_the_build_with_its_name(make_book, tmp_pa
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    # Found by tests/test_fuzz_templates.py: Python errors that escaped as tracebacks.
+    # Found by tests/letters/test_fuzz_templates.py: Python errors that escaped as tracebacks.
     ("{{ cycler()() }}", "RuntimeError: at least one item has to be provided"),
     ("{{ (0)|wordwrap(5) }}", "AttributeError: 'int' object has no attribute 'splitlines'"),
     ("{{ (0 ~ 0[0]) }}", "int object has no element 0"),

@@ -2,7 +2,7 @@
 
 Commit ids, dates, times and the version are replaced by placeholders first, so the golden
 files only change when a page's structure or wording does. After an intended change,
-regenerate them with `CASEBOOK_REGEN_GOLDEN=1 python3 -m pytest tests/test_site_golden.py`
+regenerate them with `CASEBOOK_REGEN_GOLDEN=1 python3 -m pytest tests/site/test_golden.py`
 and review the diff like code.
 """
 
