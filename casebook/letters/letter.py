@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 
 from casebook.money import refs
 from casebook.letters import templating
-from casebook.money import wording
+from casebook.book import wording
 from casebook.book.dump import cents
 from casebook.book.errors import BookError
 from casebook.book.model import Book, Case, Channel, Charge, Kind, Stage
