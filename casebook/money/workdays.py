@@ -1,14 +1,38 @@
 """Working days in Belgium and the Netherlands, for legal periods that count them.
 
-A working day is Monday to Friday and not a public holiday of the debtor's country. Where a
-holiday is only sometimes a day off (NL: Good Friday, 5 May outside jubilee years) it is
-treated as a holiday: a legal period then ends a day later, never earlier.
+A working day is Monday to Friday and not a public holiday of the debtor's country. The
+holidays come from the `holidays` package (`holidays.country_holidays`), one set per country
+and year, cached:
+
+- BE: the ten legal public holidays (1 Jan, Easter Monday, 1 May, Ascension, Whit Monday,
+  21 Jul, 15 Aug, 1 Nov, 11 Nov, 25 Dec); the package's "public" category. Its "bank"
+  category (Good Friday, the Friday after Ascension, 26 Dec) is left out: banks close, courts
+  and the post do not.
+- NL: 1 Jan, Good Friday, Easter Monday, King's Day (27 Apr, 26 Apr when the 27th is a
+  Sunday; Queen's Day 30 Apr before 2014), 5 May, Ascension, Whit Monday, 25 and 26 Dec.
+  The package lists 5 May (Liberation Day) as "public" only in lustrum years (2025, 2030,
+  ...), the day off most collective agreements give, and as "optional" every year. The
+  Algemene termijnenwet (art. 3) names the fifth of May every year, so casebook takes the
+  "optional" category too and 5 May is a holiday every year. Good Friday is not in that
+  article but is a day off for many; the package has it and so do we.
+
+Where a holiday is only sometimes a day off (NL: Good Friday, 5 May outside jubilee years) it
+is treated as a holiday: a legal period then ends a day later, never earlier.
+
+Easter Sunday and Whit Sunday, which the package also lists, are left out of `holidays()`:
+they are Sundays, never working days anyway, and the set stays the one casebook always had.
+Any country other than "NL" is treated as "BE", as before.
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+
+from holidays import country_holidays
+
+#: The package's categories casebook counts as days off, per country.
+_CATEGORIES = {"BE": ("public",), "NL": ("public", "optional")}
 
 
 def easter(year: int) -> date:
@@ -25,19 +49,16 @@ def easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
-@functools.cache
-def holidays(country: str, year: int) -> frozenset[date]:
+@functools.lru_cache(maxsize=None)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    days = set(country_holidays(country, years=year, categories=_CATEGORIES[country]))
     sunday = easter(year)
-    moving = {sunday + timedelta(1), sunday + timedelta(39), sunday + timedelta(50)}
-    if country == "NL":
-        kings_day = date(year, 4, 27)
-        if kings_day.weekday() == 6:
-            kings_day = date(year, 4, 26)
-        fixed = {(1, 1), (5, 5), (12, 25), (12, 26)}
-        moving |= {sunday - timedelta(2), kings_day}
-    else:
-        fixed = {(1, 1), (5, 1), (7, 21), (8, 15), (11, 1), (11, 11), (12, 25)}
-    return frozenset(moving | {date(year, m, d) for m, d in fixed})
+    return frozenset(days - {sunday, sunday + timedelta(49)})
+
+
+def holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of `country` ("BE" or "NL") in `year`."""
+    return _holidays("NL" if country == "NL" else "BE", year)
 
 
 def is_working_day(day: date, country: str) -> bool:
