@@ -1,9 +1,12 @@
 """Export: one case handed to a collection agency, and the evidence trail checked.
 
 `bundle` writes a git bundle whose history holds that case alone (rewritten from the book's
-commits), `dossier` adds the claim and the timeline for the agency, `mentions` scans every
-object for names of other debtors, `history` reads a case's commits back, `verify` checks
-the trail (every action committed once, nothing rewritten).
+commits): `rewrite` chooses the commits and their messages, `contents` reads the case's
+objects and attachments (links refused), `build` runs `git fast-import` and `git bundle`,
+`handover` records the handover in the book. `dossier` adds the claim and the timeline for
+the agency, `mentions` scans every object for names of other debtors, `history` reads a
+case's commits back, `verify` checks the trail (every action committed once, nothing
+rewritten).
 
 May import: `book`, `engine`, `money`, `record` (the store and the pack writer). Not `site`
 or click.

@@ -119,7 +119,7 @@ def _zone(book: Book) -> ZoneInfo:
 def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") -> bytes:
     """The `.eml` of an emailed letter: text and HTML alternatives, the printable letter
     attached, the QR code inline in the HTML part."""
-    from casebook.letters.letter import split_subject
+    from casebook.letters.markup import split_subject
 
     stem = action.stem
     seed = hashlib.sha256(f"{case.id}/{stem}".encode("utf-8")).hexdigest()

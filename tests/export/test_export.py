@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from casebook.cli import main
 from casebook.book.errors import BookError
-from casebook.export.bundle import export_case, with_trailer
+from casebook.export.bundle import export_case
+from casebook.export.rewrite import with_trailer
 
 TZ = timezone(timedelta(hours=1))
 WHEN = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)

@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from casebook.letters.letter import markdown_to_html
+from casebook.letters.markup import markdown_to_html
 from casebook.site.markup import markdown
 
 EXAMPLES = int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "400"))

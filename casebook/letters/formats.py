@@ -1,0 +1,90 @@
+"""How a letter writes numbers, dates and names in the debtor's language.
+
+The locale of a debtor (Dutch as written in Belgium or in the Netherlands, French, English),
+the Jinja filters the letter templates and the printed page use (`money`, `date`,
+`percent`, `iban`, `channel`, `step`), and the money engine's explanations said in that
+locale. Apart from the rendering because it is the one place that knows babel: a template,
+the page and the email all format through it, so a letter says an amount one way only.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from casebook.book import wording
+from casebook.book.dump import cents
+from casebook.book.model import Book, Case
+
+_NL_COUNTRIES = {"NL", "NLD", "NEDERLAND", "NETHERLANDS", "THE NETHERLANDS", "PAYS-BAS"}
+
+
+def locale_for(book: Book, case: Case) -> str:
+    """The babel locale of a debtor: its language, with Dutch as written in the Netherlands
+    for debtors there (or in a Dutch book when the address names no country)."""
+    language = book.language_of(case)
+    country = case.address.country.strip().upper()
+    in_nl = country in _NL_COUNTRIES if country else book.settings.jurisdiction == "NL"
+    if language == "nl":
+        return "nl_NL" if in_nl else "nl_BE"
+    if language == "fr":
+        return "fr_BE"
+    return "en_IE"
+
+
+def _defined(value: Any) -> Any:
+    """Let an undefined name fail as "undefined", not as a conversion error in a filter."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+def _filters(locale: str, currency: str) -> dict[str, Any]:
+    def money(value: Any) -> str:
+        return format_currency(cents(Decimal(_defined(value))), currency, locale=locale)
+
+    def long_date(value: date | None) -> str:
+        return format_date(value, "long", locale=locale) if _defined(value) else ""
+
+    def percent(value: Any) -> str:
+        return format_decimal(Decimal(_defined(value)), "#,##0.00", locale=locale) + "\u00a0%"
+
+    def iban(value: str) -> str:
+        compact = str(_defined(value)).replace(" ", "").upper()
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+    language = locale.split("_")[0]
+
+    def channel(value: str) -> str:
+        return wording.channel_name(str(_defined(value)), language)
+
+    def step(value: str) -> str:
+        return wording.step_name(str(_defined(value)), language)
+
+    return {"money": money, "date": long_date, "percent": percent, "iban": iban,
+            "channel": channel, "step": step}
+
+
+@functools.lru_cache(maxsize=16)
+def wording_formats(locale: str) -> wording.Formats:
+    """How the money engine's explanations write numbers, dates and steps in a letter:
+    `1.210,00`, `10,5`, `22 november 2026`, `ingebrekestelling` (nl_BE)."""
+    language = locale.split("_")[0]
+    return wording.Formats(
+        amount=lambda value: format_decimal(cents(value), "#,##0.00", locale=locale),
+        percent=lambda value: format_decimal(Decimal(value).normalize(), "#,##0.##",
+                                             locale=locale),
+        day=lambda value: format_date(value, "long", locale=locale),
+        step=lambda value: wording.step_name(value, language),
+    )
+
+
+def say(text: wording.Text, language: str, locale: str) -> str:
+    """A money-engine explanation in the letter's language and formats."""
+    return wording.say(text, language, wording_formats(locale))
