@@ -1,7 +1,7 @@
 """Rules across records: pure functions from a loaded `Book` to problems.
 
 Rules about a single value (dates, amounts, IBANs, references) are checked while loading
-(`casebook.book.schema`); the ones here need to see several files at once.
+(`casebook.book.fields`); the ones here need to see several files at once.
 """
 
 from __future__ import annotations

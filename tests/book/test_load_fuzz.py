@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from casebook.book.errors import Problem
-from casebook.book.load import _read_file
+from casebook.book.records import read_file
 
 EXAMPLES = int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -45,7 +45,7 @@ documents = st.dictionaries(st.sampled_from(KEYS), values, max_size=10)
 def assert_clean(kind: str, raw: bytes) -> None:
     path = f"cases/x/{kind}.yaml"
     start = time.perf_counter()
-    record, problems = _read_file(kind, path, raw, "x")
+    record, problems = read_file(kind, path, raw, "x")
     assert time.perf_counter() - start < 20, "reading one small file must never hang"
     for problem in problems:
         assert isinstance(problem, Problem)
@@ -94,7 +94,7 @@ def test_alias_bomb_is_refused_quickly():
         prev, cur = chr(ord("a") + n - 1), chr(ord("a") + n)
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
     start = time.perf_counter()
-    record, problems = _read_file("debtor", "cases/x/debtor.yaml", "\n".join(lines).encode(), "x")
+    record, problems = read_file("debtor", "cases/x/debtor.yaml", "\n".join(lines).encode(), "x")
     assert time.perf_counter() - start < 1
     assert record is None
     assert "aliases" in problems[0].message
@@ -102,22 +102,22 @@ def test_alias_bomb_is_refused_quickly():
 
 def test_deep_nesting_is_refused():
     raw = ("name: " + "[" * 5000 + "]" * 5000).encode()
-    record, problems = _read_file("debtor", "cases/x/debtor.yaml", raw, "x")
+    record, problems = read_file("debtor", "cases/x/debtor.yaml", raw, "x")
     assert record is None and problems
 
 
 def test_huge_numbers_are_amount_problems():
     raw = b"date: 2026-01-01\namount: 1.0e+400\n"
-    record, problems = _read_file("payment", "cases/x/p.yaml", raw, "x")
+    record, problems = read_file("payment", "cases/x/p.yaml", raw, "x")
     assert record is None
     assert [str(p) for p in problems] == ["cases/x/p.yaml:2: `amount`: 1.0E+400 is not a realistic amount"]
     raw = b"date: 2026-01-01\namount: 1e400\n"
-    _, problems = _read_file("payment", "cases/x/p.yaml", raw, "x")
+    _, problems = read_file("payment", "cases/x/p.yaml", raw, "x")
     assert [str(p) for p in problems] == ["cases/x/p.yaml:2: `amount`: '1e400' is not an amount"]
 
 
 def test_python_tags_are_refused():
     raw = b"name: !!python/object/apply:os.system ['echo hacked']\n"
-    record, problems = _read_file("debtor", "cases/x/debtor.yaml", raw, "x")
+    record, problems = read_file("debtor", "cases/x/debtor.yaml", raw, "x")
     assert record is None
     assert "not allowed" in problems[0].message
