@@ -6,7 +6,8 @@ The flow, one module per step:
   camt053 / coda / ubl / csvimport   bytes -> records (frozen values in `records`)
   reconcile statement entries -> which case and invoice each payment is for (pure)
   apply     matched payments -> payment files + review file, one commit
-  invoices  invoices and credit notes -> the right case (or a new one), one commit
+  placement invoices and credit notes -> the right case (or a new one): files planned (pure)
+  invoices  the planned files committed, one commit
 """
 
 from .records import (

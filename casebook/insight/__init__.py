@@ -2,9 +2,11 @@
 and how the portfolio and the policy do over time. Pure functions of the book (and, for
 the figures per stage, its git history); `casebook.cli.insight` and the site call them.
 
-    behaviour_of(book, case, today)   -> Behaviour        (behaviour.py)
+    behaviour_of(book, case, today)   -> Behaviour        (behaviour.py; promises and
+                                                           plans judged in commitments.py)
     suggestion_for(book, case, today) -> Suggestion|None  (suggest.py)
-    forecast(book, today, weeks=8)    -> Forecast         (forecast.py)
+    forecast(book, today, weeks=8)    -> Forecast         (forecast.py; each case's part:
+                                                           case_outlook, outlook.py)
     monthly(book, today)              -> tuple[Month]     (trends.py)
     collected_after_stage(book, history) -> tuple[StageCollected]
     forecast_chart(forecast), dso_chart(months) -> inline SVG (chart.py)

@@ -25,7 +25,8 @@ recomputed exactly. The definitions (docs/insight.md says the same for users):
   that day has passed without it. A plan is broken when a `plan-breach` action was recorded
   after it, or when an installment is late beyond the plan grace: the payments from the plan
   note up to the installment's due date plus the grace do not cover it and those before it.
-  A plan replaced by a later plan before it broke is `replaced`.
+  A plan replaced by a later plan before it broke is `replaced`. (Promises and plans are
+  judged in `commitments`.)
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, Sequence
 
+from casebook.book.model import Action, ActionKind, Book, Case, Invoice, Pauses
+from casebook.insight.commitments import Commitment, plan_outcomes, promise_outcomes
+from casebook.insight.stats import (
+    add_months, lower_median, percent, rounded, weighted_mean, weighted_median,
+)
 from casebook.money.balance import Allocation, allocate
-from casebook.book.dump import money
-from casebook.book.model import Action, ActionKind, Book, Case, Invoice, Note, Pauses, Payment
-from .stats import ZERO, add_months, lower_median, percent, rounded, weighted_mean, weighted_median
 
 DAY = timedelta(days=1)
 REMINDER_KINDS = frozenset({ActionKind.STAGE, ActionKind.HANDOVER})
@@ -80,36 +83,6 @@ class Quarter:
     end: date
     invoices: int
     average_days_late: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class Commitment:
-    """A promise to pay or a payment plan, and what became of it."""
-
-    kind: str
-    """`promise` or `plan`."""
-    made: date
-    """The date of the note that recorded it."""
-    due: date
-    """The promised date, or the last installment's due date."""
-    amount: Decimal | None
-    """Promised amount (None: the whole balance) or the plan's total."""
-    outcome: str
-    """`kept`, `broken`, `pending` or (plans) `replaced`."""
-    broken_on: date | None = None
-    note: str = ""
-    """The note's file stem."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "made": self.made.isoformat(),
-            "due": self.due.isoformat(),
-            "amount": money(self.amount) if self.amount is not None else None,
-            "outcome": self.outcome,
-            "broken_on": self.broken_on.isoformat() if self.broken_on else None,
-            "note": self.note,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +241,8 @@ def behaviour(case: Case, as_of: date, *, pauses: Pauses = Pauses()) -> Behaviou
             Decimal(sum(r.reminders for r in paid)) / len(paid) if paid else None
         ),
         commitments=tuple(
-            _promises(notes, payments, allocation, as_of, pauses.promise_grace_days)
-            + _plans(notes, payments, actions, as_of, pauses.plan_grace_days)
+            promise_outcomes(notes, payments, allocation, as_of, pauses.promise_grace_days)
+            + plan_outcomes(notes, payments, actions, as_of, pauses.plan_grace_days)
         ),
         allocation=allocation,
     )
@@ -319,132 +292,3 @@ def _direction(trend: Sequence[Quarter]) -> str:
     if change < -STEADY_DAYS:
         return "improving"
     return "steady"
-
-
-def _paid_between(payments: Sequence[Payment], first: date, last: date) -> Decimal:
-    return sum((p.amount for p in payments if first <= p.date <= last), ZERO)
-
-
-def promise_deadline(note: Note, grace_days: int) -> date:
-    """The last day a promise can still be kept: its date plus the policy's grace."""
-    assert note.promise is not None
-    return note.promise.date + timedelta(days=grace_days)
-
-
-def _promises(
-    notes: Sequence[Note],
-    payments: Sequence[Payment],
-    allocation: Allocation,
-    as_of: date,
-    grace_days: int,
-) -> list[Commitment]:
-    found = []
-    for note in notes:
-        if note.promise is None:
-            continue
-        deadline = promise_deadline(note, grace_days)
-        if note.promise.amount is not None:
-            kept = _paid_between(payments, note.date, deadline) >= note.promise.amount
-        else:
-            then_open = [
-                b for b in allocation.invoices
-                if b.invoice.issued <= note.date and b.open_on(note.date) > 0
-            ]
-            kept = all(b.open_on(min(deadline, as_of)) <= 0 for b in then_open)
-        if kept:
-            outcome, broken_on = "kept", None
-        elif deadline < as_of:
-            outcome, broken_on = "broken", deadline + DAY
-        else:
-            outcome, broken_on = "pending", None
-        found.append(
-            Commitment("promise", note.date, note.promise.date, note.promise.amount,
-                       outcome, broken_on, note.id)
-        )
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class PlanCheck:
-    """Where a payment plan stands on a day (the engine's rule, replayed)."""
-
-    outcome: str
-    broken_on: date | None
-    remaining: tuple[tuple[date, Decimal], ...]
-    """Installments (due, amount still unpaid) not yet covered by the payments since the note."""
-
-
-def check_plan(
-    note: Note,
-    payments: Sequence[Payment],
-    actions: Sequence[Action],
-    *,
-    as_of: date,
-    grace_days: int,
-    replaced_on: date | None = None,
-) -> PlanCheck:
-    """The outcome of the plan in `note` as of `as_of`; `replaced_on`: a later plan's date."""
-    assert note.plan is not None
-    horizon = min(as_of, replaced_on - DAY) if replaced_on else as_of
-    grace = timedelta(days=grace_days)
-    installments = sorted(note.plan.installments, key=lambda i: i.due)
-    since = [p for p in payments if note.date <= p.date <= horizon]
-    paid_now = sum((p.amount for p in since), ZERO)
-    breach = next(
-        (a.date for a in actions
-         if a.kind == ActionKind.PLAN_BREACH and note.date <= a.date <= horizon),
-        None,
-    )
-    derived: date | None = None
-    required = ZERO
-    checked = 0
-    for item in installments:
-        day = item.due + grace + DAY
-        if day > horizon:
-            break
-        required += item.amount
-        if _paid_between(since, note.date, item.due + grace) < required:
-            derived = day
-            break
-        checked += 1
-    broken = [d for d in (breach, derived) if d is not None]
-    left, remaining = paid_now, []
-    for item in installments:
-        covered = min(left, item.amount)
-        left -= covered
-        if item.amount > covered:
-            remaining.append((item.due, item.amount - covered))
-    if broken:
-        return PlanCheck("broken", min(broken), tuple(remaining))
-    if not remaining or checked == len(installments):
-        return PlanCheck("kept", None, ())
-    return PlanCheck("replaced" if replaced_on and replaced_on <= as_of else "pending",
-                     None, tuple(remaining))
-
-
-def _plans(
-    notes: Sequence[Note],
-    payments: Sequence[Payment],
-    actions: Sequence[Action],
-    as_of: date,
-    grace_days: int,
-) -> list[Commitment]:
-    with_plan = [n for n in notes if n.plan is not None and n.plan.installments]
-    found = []
-    for index, note in enumerate(with_plan):
-        assert note.plan is not None
-        later = with_plan[index + 1].date if index + 1 < len(with_plan) else None
-        check = check_plan(note, payments, actions, as_of=as_of, grace_days=grace_days,
-                           replaced_on=later)
-        found.append(
-            Commitment(
-                "plan",
-                note.date,
-                max(i.due for i in note.plan.installments),
-                sum((i.amount for i in note.plan.installments), ZERO),
-                check.outcome,
-                check.broken_on,
-                note.id,
-            )
-        )
-    return found

@@ -5,16 +5,13 @@ never types YAML and git keeps who recorded what, when. Everything is validated 
 the book as it is when the writer lock is held; on any problem nothing is written.
 
 Building a record is pure (`*_record` functions: book + input -> `Record`); `commit_record`
-writes and commits it. Input arrives as text (from the command line) and is parsed here,
-so the messages are the same wherever it comes from.
+(in `committing`, re-exported here) writes and commits it. Input arrives as text (from the
+command line) and is parsed here, so the messages are the same wherever it comes from.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -22,34 +19,15 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from casebook.engine import due as engine
-from casebook.book.crashpoints import crash_point
 from casebook.book.dump import free_name, front_matter, payment_file, slug
 from casebook.book.errors import BookError
 from casebook.book.fsutil import inside
-from casebook.record.gitstore import Store
-from casebook.book.model import Book, Case, NoteChannel, Operator
+from casebook.book.model import Book, Case, NoteChannel
 from casebook.book.schema import EARLIEST, LATEST, SLUG_RE
+from casebook.engine import due as engine
+from casebook.record.committing import Record, commit_record, recorder
 
 _AMOUNT_RE = re.compile(r"(?P<int>\d{1,12})(?:[.,](?P<dec>\d{1,2}))?", re.ASCII)
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One file to add to a case, and the commit that records it."""
-
-    case_id: str
-    path: str
-    """Relative to the book root."""
-    content: bytes
-    summary: str
-    """What was recorded, for the commit's subject: `<case>: <summary>`."""
-    extra: tuple[tuple[str, bytes], ...] = ()
-    """Other files the record needs in the same commit (a plan's signed scan)."""
-
-    @property
-    def message(self) -> str:
-        return f"{self.case_id}: {self.summary}\n\nCasebook-Case: {self.case_id}\n"
 
 
 # -- parsing input ------------------------------------------------------------------------
@@ -343,75 +321,6 @@ def _numbered(existing: Sequence[str], stem: str, suffix: str) -> str:
     while f"{stem}-{n}{suffix}" in taken:
         n += 1
     return f"{stem}-{n}{suffix}"
-
-
-# -- committing ----------------------------------------------------------------------------
-
-
-def commit_record(store: Store, record: Record, *, author: Operator | None = None) -> str:
-    """Write and commit the record's file (the caller holds `store.lock()` and has run
-    `store.recover()` before loading the book).
-
-    The commit goes through a batch of one: the branch moves first (with a journal), then
-    the file appears, so a crash leaves the record committed with its file or not at all.
-    A record whose exact bytes are already a file of the case is refused: that is a rerun
-    of a command that was interrupted after it had recorded (or the same thing twice).
-    """
-    if (store.root / record.path).exists():
-        raise BookError(f"{record.path} exists already")  # never overwrite a user's file
-    same = _identical(store.root, record)
-    if same is not None:
-        raise BookError(
-            f"{same} already records exactly this (an earlier run?); nothing recorded. To "
-            "record a second, identical one, make it differ (a --reference, a message)"
-        )
-    files: dict[str, bytes | None] = {record.path: record.content}
-    extras: set[str] = set()
-    for rel, data in record.extra:
-        if rel in store.dirty_paths(rel) or not _tracked(store, rel):
-            files[rel] = data
-            extras.add(rel)
-    crash_point("record:before-commit")
-    with store.batch() as batch:
-        # The scan of a signed plan is the user's own new file, meant to be committed with
-        # the plan (with the bytes just read), unlike any other uncommitted edit.
-        batch.dirty = batch.dirty - extras
-        batch.commit(files, record.message, author=author)
-    crash_point("record:committed")
-    return batch.flushed[-1]
-
-
-def _identical(root: Path, record: Record) -> str | None:
-    """The case file (same folder) that holds exactly the record's bytes, if any."""
-    folder = PurePosixPath(record.path).parent
-    try:
-        entries = list(os.scandir(root / folder))
-    except OSError:
-        return None
-    for entry in entries:
-        try:
-            if (entry.is_file(follow_symlinks=False)
-                    and entry.stat(follow_symlinks=False).st_size == len(record.content)
-                    and Path(entry.path).read_bytes() == record.content):
-                return f"{folder}/{entry.name}"
-        except OSError:
-            continue
-    return None
-
-
-def _tracked(store: Store, rel: str) -> bool:
-    return bool(store.repo.git.ls_files("--", rel))
-
-
-def recorder(store: Store, book: Book) -> tuple[Operator | None, str]:
-    """Who records: git's configured identity (the person at the keyboard), else the book's
-    operator. Returns the commit author (None: git's own) and the name for `by:`."""
-    result = subprocess.run(
-        ["git", "var", "GIT_AUTHOR_IDENT"], cwd=store.root, capture_output=True, text=True
-    )
-    if result.returncode == 0 and result.stdout.strip():
-        return None, result.stdout.rsplit("<", 1)[0].strip()
-    return book.settings.operator, book.settings.operator.name
 
 
 __all__ = [

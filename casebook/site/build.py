@@ -20,21 +20,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from markupsafe import Markup
 
 from casebook import __version__
 from casebook.book.errors import BookError
-from casebook.insight.forecast import CaseOutlook, case_outlook
 from casebook.book.model import Book, Case
 from casebook.book.resources import shipped
 from casebook.letters.templating import environment, render, source
-from . import context, inputs
-from .cache import CODE_VERSION, BuildCache, check_of
-from .context import Inputs
-from .filters import filters
-from .inputs import CaseFigures, History, Portfolio
-from .timeline import Timelines, read_timelines
-from .writer import Report, Writer, digest
+from casebook.site import context, debtorpage, inputs
+from casebook.site.cache import CODE_VERSION, BuildCache, check_of
+from casebook.site.caseparts import CaseParts, PortfolioFigures
+from casebook.site.context import Inputs
+from casebook.site.filters import filters
+from casebook.site.inputs import History
+from casebook.site.timeline import Timelines, read_timelines
+from casebook.site.writer import Report, Writer, digest
 
 TEMPLATE_FOLDER = "site_templates"
 ASSETS = ("site.css", "site.js")
@@ -142,8 +141,8 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
 
     writer = Writer(out)
-    cases = _Cases(inp, env, case_keys, checks, known, memo.entries)
-    shared = _Portfolio(inp, cases)
+    cases = CaseParts(inp, env, case_keys, checks, known, memo.entries)
+    shared = PortfolioFigures(inp, cases)
 
     def page(name: str, make: Callable[[], dict[str, Any]], kind: str) -> Callable[[], bytes]:
         return lambda: render(env, name, {**make(), "page": kind}).encode("utf-8")
@@ -166,7 +165,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
         case = book.cases[cid]
         writer.add(context.page_path(cid), case_keys[cid], page(
             "debtor.html",
-            lambda case=case: context.debtor(inp, case, **cases.objects(case.id)),
+            lambda case=case: debtorpage.debtor(inp, case, **cases.objects(case.id)),
             "debtor",
         ))
         for site_path, source in cases.printable(cid):
@@ -187,10 +186,10 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
 PARALLEL_FROM = 200
 """Stale debtor pages from which rendering is spread over processes (below, forking costs
 more than it saves)."""
-_JOB: tuple[Writer, "_Cases", dict[str, list[str]]] | None = None
+_JOB: tuple[Writer, CaseParts, dict[str, list[str]]] | None = None
 
 
-def _in_parallel(writer: Writer, cases: "_Cases", stale: list[str], jobs: int,
+def _in_parallel(writer: Writer, cases: CaseParts, stale: list[str], jobs: int,
                  unknown: list[str] = ()) -> None:  # type: ignore[assignment]
     """Render the stale debtor pages and case summaries (also those of `unknown` cases) in
     `jobs` forked processes.
@@ -239,121 +238,6 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
     return done, entries
 
 
-class _Portfolio:
-    """The portfolio figures (`casebook.engine.portfolio`), computed once, when a page needs them,
-    from each case's `case_figures` row (kept per case between builds)."""
-
-    def __init__(self, inp: Inputs, cases: "_Cases") -> None:
-        self.inp = inp
-        self.cases = cases
-        self._figures: Portfolio | None = None
-
-    @property
-    def figures(self) -> Portfolio:
-        if self._figures is None:
-            self._figures = inputs.portfolio(self.inp.book, self.inp.today,
-                                             rows=self.cases.figure_rows())
-        return self._figures
-
-
-class _Cases:
-    """Per case: its figures and state (for its page), and what the overview and forecast
-    need of it: summary, overview row, portfolio row (`case_figures`), forecast part
-    (`case_outlook`), printable letters.
-
-    Those are kept in the build cache under the case's key (and its fingerprint, when the
-    loader gave one), so a rebuild computes them only for the cases that changed.
-    """
-
-    def __init__(self, inp: Inputs, env: jinja2.Environment, keys: dict[str, str],
-                 checks: dict[str, str], known: dict[str, dict[str, Any]],
-                 previous: dict[str, dict[str, Any]]) -> None:
-        self.inp = inp
-        self.env = env
-        self.keys = keys
-        self.checks = checks
-        self.known = known
-        """Entries of the build cache valid by fingerprint (their key is in `keys`)."""
-        self.previous = previous
-        self.memo_out: dict[str, Any] = {}
-        self._objects: dict[str, dict[str, Any]] = {}
-
-    def objects(self, case_id: str) -> dict[str, Any]:
-        found = self._objects.get(case_id)
-        if found is None:
-            book, today = self.inp.book, self.inp.today
-            case = book.cases[case_id]
-            found = {"row": inputs.case_figures(book, case, today),
-                     "state": inputs.state(book, case, today)}
-            self._objects[case_id] = found
-        return found
-
-    def printable(self, case_id: str) -> list[tuple[str, str]]:
-        """(site path, source file relative to the book) of the case's printable letters."""
-        entry = self.known.get(case_id)
-        if entry is not None:
-            return entry["printable"]
-        root = self.inp.root
-        return [(site_path, source.relative_to(root).as_posix())
-                for site_path, source in context.printable_sources(self.inp, self.inp.book.cases[case_id])]
-
-    def has_entry(self, case_id: str) -> bool:
-        """Whether the case's entry is known without computing anything."""
-        if case_id in self.memo_out or case_id in self.known:
-            return True
-        old = self.previous.get(case_id)
-        return isinstance(old, dict) and old.get("key") == self.keys[case_id]
-
-    def entry(self, case_id: str) -> dict[str, Any]:
-        entry = self.memo_out.get(case_id)
-        if entry is not None:
-            return entry
-        key = self.keys[case_id]
-        old = self.previous.get(case_id)
-        if case_id in self.known:
-            entry = self.known[case_id]
-        elif isinstance(old, dict) and old.get("key") == key:
-            entry = dict(old, check=self.checks.get(case_id))  # same inputs, other fingerprint
-        else:
-            book, today = self.inp.book, self.inp.today
-            case = book.cases[case_id]
-            got = self.objects(case_id)
-            state = got["state"]
-            due = inputs.due_within(book, {case_id: state}, today, context.SOON_DAYS)
-            summary = context.summary(self.inp, case, row=got["row"], state=state, due=due)
-            html = render(self.env, "debtor_row.html", {"r": summary, "site": {"root": ""}})
-            entry = {
-                "check": self.checks.get(case_id), "key": key,
-                "summary": summary, "row": html, "figures": got["row"],
-                "outlook": case_outlook(book, case, today), "printable": self.printable(case_id),
-                # A letter named by a path outside actions/ is not in the case's fingerprint.
-                "cacheable": all("/" not in name for a in case.actions for name in a.files),
-            }
-        self.memo_out[case_id] = entry
-        return entry
-
-    def memo(self) -> dict[str, Any]:
-        """What to keep for the next build: every entry computed or still valid."""
-        kept = {}
-        for cid, key in sorted(self.keys.items()):
-            entry = self.memo_out.get(cid) or self.known.get(cid)
-            if isinstance(entry, dict) and entry.get("key") == key and entry.get("cacheable"):
-                kept[cid] = entry
-        return kept
-
-    def summaries(self) -> dict[str, dict[str, Any]]:
-        return {cid: self.entry(cid)["summary"] for cid in sorted(self.keys)}
-
-    def rows_html(self) -> Markup:
-        return Markup("".join(self.entry(cid)["row"] for cid in sorted(self.keys)))
-
-    def figure_rows(self) -> dict[str, CaseFigures]:
-        return {cid: self.entry(cid)["figures"] for cid in self.keys}
-
-    def outlooks(self) -> dict[str, CaseOutlook]:
-        return {cid: self.entry(cid)["outlook"] for cid in self.keys}
-
-
 def stable(value: Any) -> str:
     """A text of `value` that is the same in every process (sets sorted, fields in order).
 
@@ -379,7 +263,7 @@ def _case_key(inp: Inputs, case: Case, base: str) -> str:
     stats = []
     for action in case.actions:
         for name in action.files:
-            path = context.action_file(inp, case, name)
+            path = debtorpage.action_file(inp, case, name)
             if path is not None:
                 st = path.stat()
                 stats.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
