@@ -23,17 +23,18 @@ file that is neither was edited by someone and is left alone (reported). When th
 still holds the old tip (the crash came before step 3, or a power loss undid it), files that
 already hold the new content go back to the old one. So a rerun always sees, per action,
 the commit with its files, or neither; never a commit whose files are missing.
+
+This module is the batch: its commits, its pack and the branch move (steps 1 to 3 and 5).
+Step 4 and `recover` are `casebook.record.gitworktree`; the pack and the trees being edited
+are `casebook.record.gitpack`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import subprocess
-import time
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 import git
@@ -41,27 +42,24 @@ import git
 from casebook.book.crashpoints import crash_point
 from casebook.book.errors import BookError
 from casebook.book.fsutil import atomic_write
-from casebook.record.gitpack import (
-    BLOB,
-    COMMIT,
-    MODE_DIR,
-    MODE_FILE,
-    CatFile,
-    Pack,
-    PreparedBlob,
-    Tree,
-    blob_id,
-    git_time,
-)
 from casebook.book.model import Operator
+from casebook.record.gitobjects import BLOB, COMMIT, MODE_DIR, MODE_FILE, PreparedBlob, git_time
+from casebook.record.gitpack import CatFile, Pack, Tree
+from casebook.record.gitworktree import (
+    JOURNAL_NAME,
+    ZERO,
+    index_lock_left,
+    recover,
+    remove_file,
+    replace_file,
+    update_index,
+)
 
 if TYPE_CHECKING:
     from casebook.record.gitstore import Store
 
-JOURNAL_NAME = "casebook-batch.json"
-ZERO = "0" * 40
-FILE_MODE = "100644"
-INDEX_LOCK_RETRIES = 50
+# `Store` and the tests import these from here, where the batch's story is told.
+__all__ = ["JOURNAL_NAME", "Batch", "PendingCommit", "recover"]
 
 
 class PendingCommit:
@@ -118,7 +116,7 @@ class Batch:
         """One commit of exactly `files` (relative path -> bytes, None deletes), on top of
         the previous one. Raises `BookError` for a path outside the book or with
         uncommitted changes (the user's half-done edit is never committed nor overwritten).
-        `prepared`: `gitpack.prepare_blob` of some of the files (by the same keys), made
+        `prepared`: `gitobjects.prepare_blob` of some of the files (by the same keys), made
         elsewhere; the others are hashed and compressed here.
         """
         if self._failed:
@@ -187,7 +185,7 @@ class Batch:
         # The index is updated after the branch moves: if another git holds it (or one died
         # and left its lock), stop now, before the branch moves, not after (a commit whose
         # files the index lacks shows as a staged deletion the user's next commit would take).
-        lock = _index_lock_left(self.store)
+        lock = index_lock_left(self.store)
         if lock is not None:
             self._fail(
                 f"{lock} exists: another git command is running in the book, or one was "
@@ -216,11 +214,11 @@ class Batch:
         self._shas = {}
         for rel, data in final.items():
             if data is None:
-                _remove(self.store.root, rel)
+                remove_file(self.store.root, rel)
             else:
-                _replace(self.store.root / rel, data)
+                replace_file(self.store.root / rel, data)
             crash_point("batch:tree")
-        _update_index(self.store, blobs)
+        update_index(self.store, blobs)
         crash_point("batch:index")
         os.sync()
         journal.unlink()
@@ -297,58 +295,6 @@ class Batch:
         return f"{_ident_part(name)} <{_ident_part(email)}> {git_time(moment)}".encode()
 
 
-def recover(store: Store) -> list[str]:
-    """Finish (or undo) the working-tree step of a batch flush a crash interrupted.
-
-    Returns one message per path left alone because someone edited it meanwhile.
-    A no-op (one `stat`) when no journal is present.
-    """
-    journal = store.git_dir / JOURNAL_NAME
-    try:
-        state = json.loads(journal.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError):
-        journal.unlink()  # torn before its fsync: the branch was never moved after it
-        return []
-    branch, old, new = state["branch"], state["old"], state["new"]
-    paths: dict[str, str | None] = state["paths"]
-    try:
-        current = store.repo.git.rev_parse("--verify", "-q", branch)
-    except git.GitCommandError:
-        current = None
-    notes: list[str] = []
-    if current == old:
-        target_rev, theirs_rev, unchanged = old, new, list(paths)
-    elif current == new or (current and store.is_ancestor(new, current)):
-        target_rev, theirs_rev = new, old
-        unchanged = [p for p in paths if current == new or _blob_at(store, current, p) == paths[p]]
-    else:
-        journal.unlink()
-        return [f"the branch {branch} no longer holds the commits of an interrupted batch"]
-    updates: dict[str, str | None] = {}
-    for rel in unchanged:
-        target = paths[rel] if target_rev == new else _blob_at(store, old, rel)
-        other = _blob_at(store, theirs_rev, rel) if target_rev == new else paths[rel]
-        on_disk = _worktree_blob(store.root / rel)
-        _remove_temporaries(store.root / rel)
-        if on_disk == target:
-            updates[rel] = target
-        elif on_disk == other:
-            if target is None:
-                _remove(store.root, rel)
-            else:
-                _replace(store.root / rel, _blob_data(store, target))
-            updates[rel] = target
-        else:
-            notes.append(f"{rel}: edited since an interrupted batch; left as it is")
-            updates[rel] = target
-    _update_index(store, updates)
-    os.sync()
-    journal.unlink()
-    return notes
-
-
 def _tree_of(store: Store, commit: str | None) -> bytes | None:
     if commit is None:
         return None
@@ -388,107 +334,3 @@ def _clean_message(message: str) -> str:
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"
-
-
-def _worktree_blob(path: Path) -> str | None:
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None if not path.exists() else "?"
-        return blob_id(path.read_bytes())
-    except OSError:
-        return "?"
-
-
-def _blob_at(store: Store, rev: str | None, rel: str) -> str | None:
-    if not rev:
-        return None
-    try:
-        sha, kind, _ = store.repo.git.get_object_header(f"{rev}:{rel}")
-    except ValueError:
-        return None
-    return _text(sha) if _text(kind) == "blob" else None
-
-
-def _text(value: str | bytes) -> str:
-    """GitPython's persistent cat-file answers in bytes."""
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _blob_data(store: Store, sha: str) -> bytes:
-    return store.repo.git.get_object_data(sha)[3]
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write-then-rename, without fsync: the journal, `recover` and one `sync` per flush
-    make the tree durable. The file gets the usual permissions (umask), like git's."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    try:
-        fd = os.open(tmp, flags, 0o666)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _remove(root: Path, rel: str) -> None:
-    """Delete a file and the folders it leaves empty, as `git rm` does."""
-    path = root / rel
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    folder = path.parent
-    while folder != root:
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent
-
-
-def _remove_temporaries(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-            leftover.unlink()
-
-
-def _update_index(store: Store, blobs: Mapping[str, str | None]) -> None:
-    """Set the index entries of exactly these paths (None removes), then refresh their stat."""
-    if not blobs:
-        return
-    lines = b"".join(
-        (f"0 {ZERO}\t{rel}" if sha is None else f"{FILE_MODE} {sha}\t{rel}").encode("utf-8") + b"\x00"
-        for rel, sha in blobs.items()
-    )
-    _git_with_index(store, ["update-index", "-z", "--index-info"], lines)
-    _git_with_index(store, ["update-index", "-q", "--refresh"], b"", allowed=(0, 1))
-
-
-def _index_lock_left(store: Store) -> Path | None:
-    """`.git/index.lock` when it is still there after waiting for its git to finish."""
-    lock = store.git_dir / "index.lock"
-    for _ in range(INDEX_LOCK_RETRIES):
-        if not lock.exists():
-            return None
-        time.sleep(0.1)
-    return lock
-
-
-def _git_with_index(store: Store, args: list[str], data: bytes, allowed: tuple[int, ...] = (0,)) -> None:
-    """Run a git command that takes `index.lock`, waiting while another git holds it."""
-    for attempt in range(INDEX_LOCK_RETRIES):
-        result = subprocess.run(
-            ["git", *args], cwd=store.root, input=data, capture_output=True, check=False
-        )
-        if result.returncode in allowed:
-            return
-        message = result.stderr.decode("utf-8", "replace")
-        if "index.lock" not in message or attempt == INDEX_LOCK_RETRIES - 1:
-            raise BookError(f"git {' '.join(args)} failed: {message.strip()}")
-        time.sleep(0.1)

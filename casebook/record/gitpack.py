@@ -8,8 +8,11 @@ delta against its last full copy, a delta whose instructions are known without a
 search. Small trees, blobs and commits are stored whole. The pack and its index follow
 git's documented formats (pack v2, idx v2); `git fsck` checks them in the tests.
 
-Also the small pieces of git's formats the export shares: `blob_id`, `tree_entries`,
-`git_time`.
+This module is the writing: `Tree` (a tree being edited), `Pack` (the pack file and its
+index) and `CatFile` (the reader of the trees a batch edits). The byte formats themselves
+(ids, entry headers, deltas, tree entries, commit times) are `casebook.record.gitobjects`;
+the names the export and the batch import from here (`blob_id`, `tree_entries`,
+`git_time`, `prepare_blob`, ...) are re-exported from it.
 """
 
 from __future__ import annotations
@@ -20,51 +23,39 @@ import os
 import subprocess
 import tempfile
 import zlib
-from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
 import git
 
 from casebook.book.errors import BookError
+from casebook.record.gitobjects import (
+    BLOB,
+    COMMIT,
+    MODE_DIR,
+    MODE_FILE,
+    OFS_DELTA,
+    TREE,
+    PreparedBlob,
+    blob_id,
+    delta,
+    git_time,
+    object_header,
+    object_id,
+    ofs,
+    prepare_blob,
+    tree_entries,
+    whole_entry,
+)
 
-COMMIT, TREE, BLOB, OFS_DELTA = 1, 2, 3, 6
-TYPE_NAMES = {COMMIT: b"commit", TREE: b"tree", BLOB: b"blob"}
-MODE_FILE, MODE_DIR = b"100644", b"40000"
+# The export and the tests import the formats from here, next to the writers.
+__all__ = [
+    "BLOB", "COMMIT", "MODE_DIR", "MODE_FILE", "OFS_DELTA", "TREE", "CatFile", "Pack",
+    "PreparedBlob", "Tree", "blob_id", "git_time", "prepare_blob", "tree_entries",
+]
+
 _DELTA_MIN = 4096  # trees below this size are stored whole
 _DELTA_MAX_PATCHES = 64  # then a new full copy, so deltas stay small
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives a blob of `data`."""
-    return _object_id(BLOB, data).hex()
-
-
-def _object_id(kind: int, data: bytes | bytearray) -> bytes:
-    return hashlib.sha1(b"%s %d\x00" % (TYPE_NAMES[kind], len(data)) + data).digest()
-
-
-def _whole_entry(kind: int, data: bytes | bytearray) -> bytes:
-    """An object stored whole in a pack: its header, then its zlib-compressed bytes."""
-    return _object_header(kind, len(data)) + zlib.compress(data, 1)
-
-
-def tree_entries(data: bytes) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """(mode, name, 20-byte id) of each entry of a tree object's content."""
-    i = 0
-    while i < len(data):
-        space = data.index(b" ", i)
-        nul = data.index(b"\x00", space)
-        yield data[i:space], data[space + 1 : nul], data[nul + 1 : nul + 21]
-        i = nul + 21
-
-
-def git_time(moment: datetime) -> str:
-    """`<seconds> <+hhmm>`, a moment as a commit's author and committer lines give it."""
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    sign = "-" if minutes < 0 else "+"
-    return f"{int(moment.timestamp())} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
 class Tree:
@@ -246,16 +237,6 @@ class CatFile:
                 stream.close()
 
 
-PreparedBlob = tuple[bytes, bytes]
-"""(object id, pack entry) of a blob: what `Pack.add(BLOB, data)` computes and writes."""
-
-
-def prepare_blob(data: bytes) -> PreparedBlob:
-    """Hash and compress a blob ahead of `Pack.add_prepared`: the work can be done where
-    there is a core to spare (advance renders letters in worker processes)."""
-    return _object_id(BLOB, data), _whole_entry(BLOB, data)
-
-
 class Pack:
     """A pack file being written (`objects/pack/tmp_pack_casebook_*` until `finish`)."""
 
@@ -269,12 +250,12 @@ class Pack:
         self.index: dict[bytes, tuple[int, int]] = {}  # sha -> (offset, crc32)
 
     def add(self, kind: int, data: bytes | bytearray) -> bytes:
-        sha = _object_id(kind, data)
+        sha = object_id(kind, data)
         if sha not in self.index:
-            self._write(sha, _whole_entry(kind, data))
+            self._write(sha, whole_entry(kind, data))
         return sha
 
-    def add_prepared(self, prepared: "PreparedBlob") -> bytes:
+    def add_prepared(self, prepared: PreparedBlob) -> bytes:
         """A blob `prepare_blob` made (maybe in another process): the bytes `add` writes."""
         sha, entry = prepared
         if sha not in self.index:
@@ -283,7 +264,7 @@ class Pack:
 
     def add_tree(self, tree: Tree) -> bytes:
         data = tree.data
-        sha = _object_id(TREE, data)
+        sha = object_id(TREE, data)
         if sha in self.index:
             return sha
         base = tree.base
@@ -293,12 +274,12 @@ class Pack:
             and len(base[1]) == len(data)
             and len(tree.patched) <= _DELTA_MAX_PATCHES
         ):
-            delta = _delta(len(base[1]), data, sorted(tree.patched))
-            header = _object_header(OFS_DELTA, len(delta)) + _ofs(self.offset - base[0])
-            self._write(sha, header + zlib.compress(delta, 1))
+            patch = delta(len(base[1]), data, sorted(tree.patched))
+            header = object_header(OFS_DELTA, len(patch)) + ofs(self.offset - base[0])
+            self._write(sha, header + zlib.compress(patch, 1))
         else:
             offset = self.offset
-            self._write(sha, _whole_entry(TREE, data))
+            self._write(sha, whole_entry(TREE, data))
             if len(data) >= _DELTA_MIN:
                 tree.base = (offset, bytes(data))
                 tree.patched = set()
@@ -361,76 +342,6 @@ class Pack:
             self.file.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-
-
-def _object_header(kind: int, size: int) -> bytes:
-    out = bytearray([(kind << 4) | (size & 0x0F)])
-    size >>= 4
-    while size:
-        out[-1] |= 0x80
-        out.append(size & 0x7F)
-        size >>= 7
-    return bytes(out)
-
-
-def _ofs(distance: int) -> bytes:
-    """An OFS_DELTA base distance in git's offset encoding."""
-    out = [distance & 0x7F]
-    distance >>= 7
-    while distance:
-        distance -= 1
-        out.append(0x80 | (distance & 0x7F))
-        distance >>= 7
-    return bytes(reversed(out))
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _copy(out: bytearray, offset: int, size: int) -> None:
-    while size:
-        step = min(size, 0xFFFFFF)
-        command = 0x80
-        args = bytearray()
-        for i in range(4):
-            byte = (offset >> (8 * i)) & 0xFF
-            if byte:
-                command |= 1 << i
-                args.append(byte)
-        for i in range(3):
-            byte = (step >> (8 * i)) & 0xFF
-            if byte:
-                command |= 0x10 << i
-                args.append(byte)
-        out.append(command)
-        out += args
-        offset += step
-        size -= step
-
-
-def _delta(base_size: int, target: bytearray, patched: list[int]) -> bytes:
-    """A delta turning the base into `target`, which differs from it in 20-byte ids at
-    `patched` offsets only (sorted)."""
-    out = bytearray(_varint(base_size) + _varint(len(target)))
-    position = 0
-    for at in patched:
-        if at > position:
-            _copy(out, position, at - position)
-        out.append(20)
-        out += target[at : at + 20]
-        position = at + 20
-    if position < len(target):
-        _copy(out, position, len(target) - position)
-    return bytes(out)
 
 
 def _fsync_folder(folder: Path) -> None:

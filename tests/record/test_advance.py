@@ -370,12 +370,12 @@ def test_schedule_counts_the_earlier_scheduled_reminders_of_a_consumer(tmp_path)
 
 
 def test_rendering_spread_over_processes_gives_the_same_commits(tmp_path, monkeypatch):
-    import casebook.record.advance as advance_module
+    import casebook.record.actionfiles as actionfiles
 
     serial = make(tmp_path / "a", CASE_IDS[:4])
     parallel = make(tmp_path / "b", CASE_IDS[:4])
     advance(serial, today=DAY)
-    monkeypatch.setattr(advance_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(actionfiles, "PARALLEL_FROM", 2)
     report = advance(parallel, today=DAY)
     assert [t.action.case_id for t in report.taken] == CASE_IDS[:4]
     assert git(serial, "rev-parse", "HEAD^{tree}") == git(parallel, "rev-parse", "HEAD^{tree}")

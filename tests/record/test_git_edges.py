@@ -229,9 +229,9 @@ def test_a_locked_index_is_reported_before_anything_is_committed(make_book, tmp_
     (a commit whose file is missing from the index would show as a staged deletion, which
     the user's next `git commit` would record)."""
     from casebook.record import advance
-    from casebook.record import gitbatch
+    from casebook.record import gitworktree
 
-    monkeypatch.setattr(gitbatch, "INDEX_LOCK_RETRIES", 2)
+    monkeypatch.setattr(gitworktree, "INDEX_LOCK_RETRIES", 2)
     monkeypatch.setattr(advance, "INDEX_LOCK_WAIT", 0.2)
     root = make_book(EXTRA)
     (root / ".git" / "index.lock").write_text("")

@@ -190,16 +190,16 @@ CHILD = textwrap.dedent(
             die()
         gb.atomic_write = write_then_die
     elif step == "half-tree":
-        real_replace = gb._replace
+        real_replace = gb.replace_file
         count = [0]
         def replace_some(path, data):
             count[0] += 1
             if count[0] > 3:
                 die()
             real_replace(path, data)
-        gb._replace = replace_some
+        gb.replace_file = replace_some
     elif step == "before-index":
-        gb._update_index = die
+        gb.update_index = die
     store = gs.Store(Path({root!r}))
     with store.batch() as b:
         for n in range(4):
