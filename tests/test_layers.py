@@ -69,3 +69,14 @@ def test_tests_mirror_the_package() -> None:
     for folder in (REPO / "tests").iterdir():
         if folder.is_dir() and (folder / "__init__.py").exists():
             assert (PACKAGE / folder.name).is_dir(), f"tests/{folder.name}/ has no casebook/{folder.name}/"
+
+
+#: A module one can hold in mind; past this, split it by responsibility (issue #10).
+MAX_LINES = 400
+
+
+def test_no_module_outgrows_what_a_reader_holds_in_mind() -> None:
+    long = [f"{path.relative_to(REPO)}: {lines} lines"
+            for path in sorted(PACKAGE.rglob("*.py"))
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert not long, "\n".join(long)
