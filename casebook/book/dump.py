@@ -36,8 +36,28 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=_style(value))
+
+
+def _style(value: str) -> str | None:
+    """Text with line breaks as a literal block (`|-`), where that reads back exactly.
+
+    Double quotes (with escapes) instead for text that ends in a line break: its block (`|`,
+    `|+`) would need the document's last line break, which front matter loses, and `|+` ends
+    the document with a `...` line. And for text with a NEL (U+0085): PyYAML writes it
+    unescaped in single-quoted and block scalars, where readers take it for a line break.
+    """
+    if "\x85" in value or value.endswith("\n"):
+        return '"'
+    return "|" if "\n" in value else None
+
+
+class _QuotedDumper(_Dumper):
+    """Every string double-quoted on one line: no line of the text is `---` or `...`."""
+
+
+def _represent_quoted(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
 
 
 def _represent_date(dumper: yaml.SafeDumper, value: date) -> yaml.Node:
@@ -51,17 +71,27 @@ _Dumper.add_representer(
     datetime,
     lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", v.isoformat(timespec="seconds")),
 )
+_QuotedDumper.add_representer(str, _represent_quoted)
 
 
 def to_yaml(mapping: Mapping[str, Any]) -> bytes:
     """A mapping as a YAML document; None values and empty strings/lists are left out."""
-    clean = {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != ()}
-    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+    clean = _clean(mapping)
     fast = _plain_document(clean)
     if fast is not None:
         return fast
+    return _emit(clean, _Dumper, 100)
+
+
+def _clean(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    clean = {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != ()}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+
+
+def _emit(clean: Mapping[str, Any], dumper: type[yaml.SafeDumper], width: float) -> bytes:
     text = yaml.dump(
-        clean, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+        clean, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+        width=width,
     )
     return text.encode("utf-8")
 
@@ -122,6 +152,10 @@ def _plain_document(mapping: Mapping[str, Any]) -> bytes | None:
 def front_matter(mapping: Mapping[str, Any], body: str) -> bytes:
     """A Markdown note: YAML front matter between `---` lines, then the body."""
     head = to_yaml(mapping).decode("utf-8")
+    if any(line.strip() in ("---", "...") for line in head.split("\n")):
+        # Readers end the front matter at such a line (a text's own `---`, or a long text
+        # folded before its last word `---`): write every string quoted on one line instead.
+        head = _emit(_clean(mapping), _QuotedDumper, float("inf")).decode("utf-8")
     body = body.strip("\n")
     return f"---\n{head}---\n\n{body}\n".encode("utf-8")
 
