@@ -98,17 +98,30 @@ def _case_extras(book, as_of: date) -> dict[str, dict]:
     return extras
 
 
+def _next_cell(extra: dict) -> str:
+    """What happens next to a case, and when: `second-reminder 2026-12-17`, or why nothing
+    will (`with the agency`, `paused`)."""
+    status = extra.get("status")
+    if status == "agency":
+        return "with the agency"
+    if status == "paused":
+        return "paused"
+    upcoming = extra.get("next_action")
+    return f"{upcoming['stage']} {upcoming['date']}" if upcoming else "-"
+
+
 def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
     extra = extra or {}
-    header = ("case", "policy", "stage", "open", "overdue", "oldest due", "late")
+    header = ("case", "policy", "stage", "next action", "open", "overdue", "oldest due", "late")
     rows = [
-        (c.case_id, c.policy, (extra.get(c.case_id, {}).get("stage") or "-"), money(c.open),
+        (c.case_id, c.policy, (extra.get(c.case_id, {}).get("stage") or "-"),
+         _next_cell(extra.get(c.case_id, {})), money(c.open),
          money(c.overdue), c.oldest_due.isoformat() if c.oldest_due else "-",
          str(c.days_late) if c.open > 0 else "-")
         for c in figures.cases
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    right = {3, 4, 6}
+    right = {4, 5, 7}
 
     def line(cells) -> str:
         return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -119,6 +120,11 @@ def handle_errors(func: Callable) -> Callable:
             raise fail(str(error), error.problems) from None
 
     return wrapper
+
+
+def interactive() -> bool:
+    """A person at a terminal, who can be asked (not cron, CI or a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def env_flag(name: str) -> bool:

@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from .common import book_option, clock_today, echo_json, handle_errors, json_option, today_option
+from casebook.export.build import EXPORTS
+
+from .common import (
+    book_option,
+    clock_today,
+    echo_json,
+    handle_errors,
+    interactive,
+    json_option,
+    today_option,
+)
 
 
 def _zone(timezone: str) -> ZoneInfo:
@@ -23,8 +33,10 @@ def _zone(timezone: str) -> ZoneInfo:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The bundle to write (default: CASE-ID-DATE.bundle in the current folder).",
+    help="The bundle to write (default: exports/CASE-ID-DATE.bundle in the book, ignored by git).",
 )
+@click.option("--yes", "-y", is_flag=True,
+              help="Hand the case over without asking (asked only on a terminal).")
 @today_option
 @click.option(
     "--allow-mentions",
@@ -37,6 +49,7 @@ def _zone(timezone: str) -> ZoneInfo:
 def export(
     case_id: str,
     out: Path | None,
+    yes: bool,
     today: date | None,
     allow_mentions: bool,
     book_root: Path,
@@ -47,8 +60,11 @@ def export(
     The bundle holds that case's history only (every commit that changed its folder, with
     the original authors and dates, each naming its original commit) and a dossier at the
     top: claim.json, claim.html, timeline.md and MANIFEST.sha256. The agency needs nothing
-    but git: `git clone CASE.bundle`. The handover is recorded in the book as an action
-    (actions/DATE-handover.yaml, with the bundle's SHA-256) and committed.
+    but git: `git clone CASE.bundle`.
+
+    Exporting is the handover: it is recorded in the book as an action
+    (actions/DATE-handover.yaml, with the bundle's SHA-256) and committed, and casebook
+    sends no more reminders on the case. On a terminal it asks first (--yes does not).
 
     \b
     Example:
@@ -60,6 +76,10 @@ def export(
     settings = load_book(book_root).book.settings
     zone = _zone(settings.timezone)
     as_of = today or clock_today(settings.timezone)
+    if not yes and not as_json and interactive():
+        click.confirm(
+            f"Exporting hands {case_id} over to the collection agency: casebook records the "
+            "handover and sends no more reminders on this case. Go on?", abort=True)
     result = export_case(
         book_root, case_id, today=as_of, when=datetime.now(zone), out=out,
         allow_mentions=allow_mentions,
@@ -70,6 +90,7 @@ def export(
             "bundle": str(result.bundle),
             "sha256": result.sha256,
             "commits": result.commits,
+            "bundle_commits": result.commits + 1 if not result.already else 0,
             "withheld": list(result.withheld),
             "tip": result.tip,
             "source_head": result.source_head,
@@ -83,16 +104,29 @@ def export(
         click.echo(f"Already handed over: {result.bundle} (sha256 {result.sha256}) is recorded in "
                    f"{result.handover_file} (commit {(result.handover or '')[:12]}); nothing to do.")
         return
-    click.echo(f"Wrote {result.bundle}: {result.commits} commit(s) of cases/{case_id}/ and the "
-               f"dossier (sha256 {result.sha256}).")
+    click.echo(f"Wrote {_shown(result.bundle, book_root)}: {result.commits + 1} commit(s), "
+               f"{result.commits} of cases/{case_id}/ and 1 with the dossier "
+               f"(sha256 {result.sha256}).")
     if result.withheld:
         click.echo(f"{len(result.withheld)} commit message(s) replaced by a neutral one: those "
                    "commits also concerned other cases or named another debtor.")
     for line in result.mentions:
         click.echo(f"warning: exported although it names another debtor: {line}", err=True)
     if result.handover:
-        click.echo(f"Recorded the handover in {result.handover_file} (commit {result.handover[:12]}).")
+        click.echo(f"Handed over: recorded in {result.handover_file} (commit "
+                   f"{result.handover[:12]}); casebook sends no more reminders on {case_id}.")
+    if out is None:
+        click.echo(f"The bundle is in the book's {EXPORTS}/ folder, which git ignores; "
+                   "give that file to the agency.")
     click.echo(f"The agency opens it with plain git:  git clone {result.bundle} {case_id}")
+
+
+def _shown(path: Path, book_root: Path) -> str:
+    """A path inside the book as the user typed the book's: `exports/x.bundle`, else as is."""
+    try:
+        return str(path.resolve().relative_to(Path(book_root).resolve()))
+    except ValueError:
+        return str(path)
 
 
 @click.command("verify")

@@ -109,7 +109,11 @@ class CaseFacts:
         stages = [a for a in episode if a.kind in STAGE_KINDS]
         if not stages:
             return {}
-        return {"last_stage": stages[-1].stage, "last_date": stages[-1].date}
+        # A handover ends casebook's part, so it is the last stage even when a reminder of
+        # the same day sorts after it (`2026-12-03-handover` < `2026-12-03-reminder`).
+        handovers = [a for a in stages if a.kind == ActionKind.HANDOVER]
+        last = (handovers or stages)[-1]
+        return {"last_stage": last.stage, "last_date": last.date}
 
     def tasks(self, episode: Sequence[Action]) -> tuple[PhoneTask, ...]:
         """The phone stages of `episode` that no note `completes:` yet."""

@@ -124,8 +124,32 @@ def _fi_path(path: str) -> bytes:
 _BOOK_FOLDERS = frozenset({".git", "cases", "policies", "imports", "rates", "site_templates"})
 
 
+#: Where bundles go unless `--out` says otherwise: inside the book, so they are easy to find,
+#: but ignored by git (a bundle is a copy of history, never part of it).
+EXPORTS = "exports"
+
+
+def default_target(root: Path, case_id: str, today: date) -> Path:
+    return root / EXPORTS / f"{case_id}-{today.isoformat()}.bundle"
+
+
+def ignore_exports(root: Path) -> None:
+    """Make git ignore `exports/` in this clone when nothing ignores it yet: through
+    `.git/info/exclude`, which is no file of the book, so no commit and no merge."""
+    probe = subprocess.run(["git", "check-ignore", "-q", f"{EXPORTS}/x.bundle"], cwd=root,
+                           capture_output=True, check=False)
+    if probe.returncode == 0:
+        return
+    exclude = root / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    text = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+    with exclude.open("a", encoding="utf-8") as out:
+        out.write(("" if not text or text.endswith("\n") else "\n")
+                  + f"# agency bundles written by `casebook export`\n/{EXPORTS}/\n")
+
+
 def _check_target(root: Path, out: Path | None) -> None:
-    target = (Path(out) if out is not None else Path.cwd() / "x.bundle").resolve()
+    target = (Path(out) if out is not None else root / EXPORTS / "x.bundle").resolve()
     if root in target.parents and target.relative_to(root).parts[0] in _BOOK_FOLDERS:
         raise BookError(f"the bundle cannot be written to {target}: it is inside the book's "
                         f"{target.relative_to(root).parts[0]}/ folder; write it outside the book")

@@ -32,7 +32,7 @@ from pathlib import Path
 from casebook.book.crashpoints import crash_point
 from casebook.book.errors import BookError, Problem
 from casebook.book.schema import SLUG_RE
-from casebook.export.build import _build, _check_target, _write_bundle
+from casebook.export.build import _build, _check_target, _write_bundle, default_target, ignore_exports
 from casebook.export.contents import _attachments, _Objects, _refuse_links
 from casebook.export.dossier import claim_json, dossier_files
 from casebook.export.handover import _handed_over, _record_handover
@@ -72,8 +72,8 @@ def export_case(
     allow_mentions: bool = False,
     store: Store | None = None,
 ) -> ExportResult:
-    """Write the agency bundle of `case_id` (default `<case-id>-<today>.bundle` in the current
-    folder) and record the handover. Raises `BookError` with the problems that prevent it.
+    """Write the agency bundle of `case_id` (default `exports/<case-id>-<today>.bundle` in
+    the book, a folder git ignores) and record the handover. Raises `BookError` with the problems that prevent it.
 
     A caller that already holds the book's lock passes its `store` (no batch open on it).
     """
@@ -114,7 +114,7 @@ def export_case(
                             blocking)
         if not len(history):
             raise BookError(f"no commit has recorded {folder} yet: commit it before exporting")
-        target = Path(out) if out is not None else Path.cwd() / f"{case_id}-{today.isoformat()}.bundle"
+        target = Path(out) if out is not None else default_target(root, case_id, today)
         done = _handed_over(root, history.commits[-1], case_id, target, today)
         if done is not None:
             return done
@@ -142,6 +142,8 @@ def export_case(
                     "was written (edit those files, or pass --allow-mentions after checking them)",
                     [Problem(where, 1, f"names {', '.join(sorted(ids))}") for where, ids in found],
                 )
+            if out is None:
+                ignore_exports(root)
             digest = _write_bundle(Path(scratch), target)
             crash_point("export:bundle-written")
         result = ExportResult(
