@@ -27,6 +27,7 @@ from casebook.book.errors import Problem
 from casebook.book.fsutil import inside, read_inside
 from casebook.book.resources import data
 from casebook.book.wording import Text, phrase
+from casebook.book.yamlfile import syntax_problem
 
 TABLES = ("be-commercial", "be-legal", "nl-commercial", "nl-statutory")
 """The tables casebook needs; a book may define others, they are shown but unused."""
@@ -173,8 +174,7 @@ def parse_table(
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return None, [Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {error}")]
+        return None, [syntax_problem(error, text, path)]
     if not isinstance(doc, dict) or not isinstance(doc.get("rates"), list) or not doc["rates"]:
         message = "a rate table needs `rates:`, a list of {from, rate, source}"
         return None, [Problem(path, 1, message)]

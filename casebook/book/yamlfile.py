@@ -174,18 +174,41 @@ def parse(text: str, path: str, *, first_line: int = 1) -> tuple[Any, list[Probl
             data = loader.get_single_data()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = (mark.line + first_line) if mark is not None else first_line
-        message = error.problem or error.context or "not valid YAML"
-        return None, [Problem(path, line, f"YAML syntax error: {message}")]
     except yaml.YAMLError as error:
-        return None, [Problem(path, first_line, f"YAML syntax error: {error}")]
+        return None, [syntax_problem(error, text, path, first_line=first_line)]
     except RecursionError:
         return None, [Problem(path, first_line, "YAML nested too deeply")]
     if first_line != 1:
         _shift(data, first_line - 1)
     return data, []
+
+
+def syntax_problem(error: yaml.YAMLError, text: str, path: str, *, first_line: int = 1) -> Problem:
+    """A YAML error as one problem on one line: the line YAML stopped at, and its message
+    (or, when that line is indented with a tab, which column holds the tab)."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return Problem(path, first_line, f"YAML syntax error: {error}")
+    mark = error.problem_mark or error.context_mark
+    line = (mark.line + first_line) if mark is not None else first_line
+    tab = _indent_tab(text, mark.line) if mark is not None else None
+    if tab is not None:
+        return Problem(path, line, f"tab character at column {tab}: indent with spaces")
+    message = error.problem or error.context or "not valid YAML"
+    return Problem(path, line, f"YAML syntax error: {message}")
+
+
+def _indent_tab(text: str, index: int) -> int | None:
+    """The 1-based column of a tab in the indentation of line `index` (0-based), if any.
+
+    YAML forbids tabs for indentation, and its messages for them ("found character that
+    cannot start any token") do not say so; an editor that inserts tabs is the usual cause.
+    """
+    lines = text.split("\n")
+    if not 0 <= index < len(lines):
+        return None
+    line = lines[index]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.index("\t") + 1 if "\t" in indent else None
 
 
 def _shift(data: Any, offset: int) -> None:

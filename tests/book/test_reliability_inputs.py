@@ -28,7 +28,7 @@ CASES = [
     (DEBTOR, b"name: a\x00b\n", "1: the file holds a NUL byte"),
     (DEBTOR, b"  \n", "1: the file is empty"),
     (DEBTOR, b"name: x\naddress:\n\tstreet: y\n",
-     "3: YAML syntax error: found character that cannot start any token"),
+     "3: tab character at column 1: indent with spaces"),
     (DEBTOR, b"name: a\nname: b\n",
      "2: YAML syntax error: key 'name' appears twice (first on line 1)"),
     (DEBTOR, b"name: !!python/object/apply:os.system ['id']\n",
