@@ -6,7 +6,7 @@ a printable HTML page and the email's parts, with the payment details and the EP
 It is assembled from `statement` (the amounts of the claim, from the money engine),
 `context` (every name a template may use), `formats` (the debtor's locale and the filters
 for amounts and dates) and `markup` (the locked-down Markdown and the letter's subject);
-`email` writes the `.eml`.
+`email` writes the `.eml`, its text part written out by `plaintext`.
 
 May import: `book`, `engine`, `money`, Jinja, markdown-it. Never git or click: recording
 what is rendered is `casebook.record`'s job.

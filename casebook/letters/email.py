@@ -117,13 +117,15 @@ def _zone(book: Book) -> ZoneInfo:
 
 
 def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") -> bytes:
-    """The `.eml` of an emailed letter: text and HTML alternatives, the printable letter
-    attached, the QR code inline in the HTML part."""
+    """The `.eml` of an emailed letter: text (`casebook.letters.plaintext`) and HTML
+    alternatives, the printable letter attached, the QR code inline in the HTML part."""
     from casebook.letters.markup import split_subject
+    from casebook.letters.plaintext import markdown_to_text
 
     stem = action.stem
     seed = hashlib.sha256(f"{case.id}/{stem}".encode("utf-8")).hexdigest()
-    subject, text = split_subject(letter.markdown)
+    subject, body = split_subject(letter.markdown)
+    text = markdown_to_text(body)
     sender = sender_address(book)
     if not sender:
         raise BookError(

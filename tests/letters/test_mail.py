@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def test_eml_is_multipart_alternative_with_the_letter_attached() -> None:
     assert alternative.get_content_type() == "multipart/alternative"
     plain, html = alternative.iter_parts()
     assert plain.get_content_type() == "text/plain"
-    assert "Het openstaande saldo bedraagt **€\u00a01.350,00**." in plain.get_content()
+    assert "openstaande saldo bedraagt €\u00a01.350,00." in plain.get_content()  # text, not Markdown
     assert not plain.get_content().startswith("# ")  # the heading became the subject
     assert html.get_content_type() == "multipart/related"  # the HTML with its QR image
     html_body, qr_png = html.iter_parts()
@@ -181,8 +182,9 @@ def test_emails_reach_the_server_once_with_the_amounts_of_the_case(make_book, sm
         assert rcpt == [f"boekhouding@{case_id}.example"]
         plain = msg.get_body(("plain",)).get_content()
         amount = f"€\u00a0{n}00,50"
-        assert f"| 2026-01{n:02d} | 1 oktober 2026 | 31 oktober 2026 | {amount} |" in plain
-        assert f"Gelieve **{amount}** over te maken" in plain
+        assert re.search(rf"^2026-01{n:02d}  +1 oktober 2026  +31 oktober 2026  +{amount}  ",
+                         plain, re.M)
+        assert f"Gelieve {amount} over te maken" in plain
         # the letter received is the one recorded in the book, byte for byte
         recorded = (root / f"cases/{case_id}/actions/2026-11-22-reminder.eml").read_bytes()
         assert raw.replace(b"\r\n", b"\n") == recorded.replace(b"\r\n", b"\n")

@@ -1,0 +1,147 @@
+"""A letter's Markdown written as plain text: the text part of an email.
+
+A debtor whose mail program shows the plain-text alternative reads the letter, not its
+Markdown source: no `**`, no `|---|`; tables become aligned columns (amounts right-aligned as
+the template asks with `---:`), links `text (url)`, paragraphs are wrapped. The Markdown is
+parsed by the same locked-down parser as the HTML (`casebook.letters.markup`), so a link the
+HTML drops is plain text here too; this module only writes the parsed tokens as text.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from markdown_it.tree import SyntaxTreeNode
+
+from casebook.letters.markup import _markdown
+
+#: Where paragraphs wrap: what a mail program shows without scrolling (RFC 3676's advice).
+WIDTH = 72
+_GAP = "  "  # between the columns of a table
+
+
+def markdown_to_text(markdown: str, width: int = WIDTH) -> str:
+    """The text of a letter body: blocks one blank line apart, ending in a newline."""
+    tree = SyntaxTreeNode(_markdown().parse(markdown))
+    text = "\n\n".join(_blocks(tree.children, width))
+    return text.strip("\n") + "\n" if text.strip() else ""
+
+
+def _blocks(nodes: list[SyntaxTreeNode], width: int) -> list[str]:
+    return [block for node in nodes if (block := _block(node, width))]
+
+
+def _block(node: SyntaxTreeNode, width: int) -> str:
+    kind = node.type
+    if kind == "paragraph":
+        return _wrap(_inline(node), width)
+    if kind == "heading":
+        title = _inline(node).strip()
+        rule = "=" if node.tag == "h1" else "-"
+        return f"{title}\n{rule * len(title.splitlines()[-1])}" if title else ""
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node, width)
+    if kind == "table":
+        return _table(node)
+    if kind == "blockquote":
+        inner = "\n\n".join(_blocks(node.children, max(width - 2, 20)))
+        return "\n".join(f"> {line}".rstrip() for line in inner.splitlines())
+    if kind in ("fence", "code_block"):
+        return "\n".join(f"    {line}".rstrip() for line in node.content.rstrip("\n").splitlines())
+    if kind == "hr":
+        return "-" * 24
+    return node.content.strip("\n")  # html_block cannot occur: raw HTML is off
+
+
+def _list(node: SyntaxTreeNode, width: int) -> str:
+    start = int(node.attrs.get("start", 1)) if node.type == "ordered_list" else 1
+    items = []
+    for n, item in enumerate(node.children, start):
+        marker = f"{n}. " if node.type == "ordered_list" else "- "
+        indent = " " * len(marker)
+        inner = "\n".join(_blocks(item.children, max(width - len(marker), 20)))
+        lines = inner.splitlines() or [""]
+        items.append("\n".join(
+            [(marker + lines[0]).rstrip()] + [(indent + line).rstrip() for line in lines[1:]]
+        ))
+    return "\n".join(items)
+
+
+def _table(node: SyntaxTreeNode) -> str:
+    rows: list[list[str]] = []
+    aligns: list[str] = []
+    header = False
+    for section in node.children:  # thead, tbody
+        for row in section.children:
+            cells = [_inline(cell).replace("\n", " ") for cell in row.children]
+            if section.type == "thead":
+                aligns = [str(cell.attrs.get("style", "")) for cell in row.children]
+                header = any(c.strip() for c in cells)
+                if not header:
+                    continue
+            rows.append(cells)
+    if not rows:
+        return ""
+    columns = max(len(r) for r in rows)
+    rows = [r + [""] * (columns - len(r)) for r in rows]
+    aligns += [""] * (columns - len(aligns))
+    widths = [max(len(r[i]) for r in rows) for i in range(columns)]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for cell, size, align in zip(cells, widths, aligns):
+            if "right" in align:
+                out.append(cell.rjust(size))
+            elif "center" in align:
+                out.append(cell.center(size))
+            else:
+                out.append(cell.ljust(size))
+        return _GAP.join(out).rstrip()
+
+    lines = [line(r) for r in rows]
+    if header:
+        lines.insert(1, _GAP.join("-" * size for size in widths))
+    return "\n".join(lines)
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    """The text of a paragraph, heading or cell: marks dropped, links with their address."""
+    parts = []
+    for child in node.children:
+        kind = child.type
+        if kind == "text" or kind == "code_inline" or kind == "html_inline":
+            parts.append(child.content)
+        elif kind == "softbreak":
+            parts.append(" ")
+        elif kind == "hardbreak":
+            parts.append("\n")
+        elif kind == "image":
+            parts.append(child.content)
+        elif kind == "link":
+            label = _inline(child)
+            href = str(child.attrs.get("href", ""))
+            bare = href.split(":", 1)[1] if href.startswith(("mailto:", "tel:")) else href
+            parts.append(label if not href or bare in (label, label.replace(" ", "")) else
+                         f"{label} ({href})")
+        else:  # strong, em, s, inline: their text
+            parts.append(_inline(child))
+    return "".join(parts)
+
+
+#: Spaces a line does not break at: before French `:` `;` `!` `?` `»`, after `«`.
+_KEPT_SPACE = re.compile(r" (?=[:;!?»](?:\s|$))|(?<=«) ")
+_HELD = "\x00"  # stands for a kept space while wrapping (not whitespace to textwrap)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrapped at `width`, between words only: an amount (`€ 1.350,00`, with its no-break
+    space), an IBAN group or an address is never split, a long word overruns the line."""
+    return "\n".join(
+        textwrap.fill(_KEPT_SPACE.sub(_HELD, line.replace(_HELD, "")), width,
+                      break_long_words=False, break_on_hyphens=False).replace(_HELD, " ")
+        for line in text.split("\n")
+    )
+
+
+__all__ = ["WIDTH", "markdown_to_text"]
