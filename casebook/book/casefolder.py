@@ -33,12 +33,23 @@ CASE_FOLDERS = {
 def read_case(root: Path, case_id: str, store: CaseCache | None, problems: list[Problem],
               fingerprints: dict[str, str] | None = None) -> Case | None:
     """The case of folder `cases/<case_id>`, or None (and a problem) when it is no case."""
-    folder = f"cases/{case_id}"
     if not SLUG_RE.match(case_id):
+        folder = f"cases/{case_id if case_id.isprintable() else repr(case_id)[1:-1]}"
         problems.append(Problem(folder, 1,
             f"case folder name {case_id!r} is not a safe slug (a-z, 0-9 and dashes, e.g. "
             "`bakkerij-janssens`)"))
+        # Its files are read all the same, so that one `check` names everything there is to
+        # fix, but the folder never becomes a case: a case id ends up in paths and names
+        # (site pages, letters, export bundles, commit trailers), where a name like this one
+        # could collide with another, break a line or leave its folder. Not cached either
+        # (the cache is for cases); rules across cases (`check_book`) do not see its records.
+        _read_folder(root, case_id, folder, None, problems, None)
         return None
+    return _read_folder(root, case_id, f"cases/{case_id}", store, problems, fingerprints)
+
+
+def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
+                 problems: list[Problem], fingerprints: dict[str, str] | None) -> Case | None:
     # Plain strings and one scandir per folder: this loop runs for every file of the book.
     base = os.path.join(os.fspath(root), "cases", case_id)
     entries = {e.name: e for e in os.scandir(base)}
