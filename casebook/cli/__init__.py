@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "record",
     "insight",
     "trail",
+    "new",
+    "preview",
     # -- helpers add their module here, one line each --
 ]
 
