@@ -9,6 +9,7 @@ import click
 
 from casebook.book.check import check as check_book
 from casebook.book.dump import money
+from casebook.book.hints import hints
 from casebook.book.newbook import create_book, schema_files
 from casebook.engine.portfolio import BUCKETS, portfolio
 from .common import (
@@ -31,7 +32,8 @@ def init(path: Path, demo: bool) -> None:
     """Create a new book at PATH: a git repository with settings, policies and letters."""
     create_book(path, demo=demo)
     click.echo(f"New book in {path}")
-    click.echo("Next: edit casebook.yaml (your name, IBAN, VAT), then add cases/<debtor>/ folders.")
+    click.echo("Next: fill in casebook.yaml (your name, IBAN, VAT, operator), then add "
+               "cases/<debtor>/ folders.")
 
 
 @click.command()
@@ -45,12 +47,17 @@ def check(book_root: Path, as_json: bool, no_cache: bool) -> None:
         echo_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
     else:
         echo_problems(problems)
-    if problems:
-        if not as_json:
-            click.echo(f"{len(problems)} problem(s) in {book_root}", err=True)
-        raise click.exceptions.Exit(1)
     if not as_json:
-        click.echo(f"ok: {len(book.cases)} cases, {sum(len(c.invoices) for c in book.cases.values())} invoices")
+        if problems:
+            click.echo(f"{len(problems)} problem(s) in {book_root}", err=True)
+        else:
+            click.echo(f"ok: {len(book.cases)} cases, "
+                       f"{sum(len(c.invoices) for c in book.cases.values())} invoices")
+    # After the verdict, on stderr: a hint never fails the check, nor changes its JSON.
+    for hint in hints(book, problems):
+        click.echo(f"hint: {hint}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
 
 
 @click.command()
@@ -98,16 +105,19 @@ def _case_extras(book, as_of: date) -> dict[str, dict]:
     return extras
 
 
-def _next_cell(extra: dict) -> str:
-    """What happens next to a case, and when: `second-reminder 2026-12-17`, or why nothing
-    will (`with the agency`, `paused`)."""
+def _next_cell(extra: dict, as_of: date) -> str:
+    """What happens next to a case, and when: `second-reminder 2026-12-17`, `reminder now`
+    (due on the next `advance`), or why nothing will (`with the agency`, `paused`)."""
     status = extra.get("status")
     if status == "agency":
         return "with the agency"
     if status == "paused":
         return "paused"
     upcoming = extra.get("next_action")
-    return f"{upcoming['stage']} {upcoming['date']}" if upcoming else "-"
+    if not upcoming:
+        return "-"
+    when = "now" if upcoming["date"] <= as_of.isoformat() else upcoming["date"]
+    return f"{upcoming['stage']} {when}"
 
 
 def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
@@ -115,7 +125,7 @@ def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
     header = ("case", "policy", "stage", "next action", "open", "overdue", "oldest due", "late")
     rows = [
         (c.case_id, c.policy, (extra.get(c.case_id, {}).get("stage") or "-"),
-         _next_cell(extra.get(c.case_id, {})), money(c.open),
+         _next_cell(extra.get(c.case_id, {}), figures.as_of), money(c.open),
          money(c.overdue), c.oldest_due.isoformat() if c.oldest_due else "-",
          str(c.days_late) if c.open > 0 else "-")
         for c in figures.cases
