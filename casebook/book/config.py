@@ -69,7 +69,8 @@ def read_settings(root: Path, problems: list[Problem]) -> Settings:
         language=v.get("language", "nl"),
         default_policy=v.get("default_policy", "standard"),
         timezone=v.get("timezone", "Europe/Brussels"),
-        operator=Operator(**v["operator"]) if "operator" in v else Operator(),
+        # An empty name or email (the form of a new book) is not set: git refuses an empty one.
+        operator=Operator(**{k: x for k, x in v.get("operator", {}).items() if x.strip()}),
         mail=MailSettings(**v["mail"]) if "mail" in v else MailSettings(),
         contract=ContractTerms(**v["contract"]) if "contract" in v else ContractTerms(),
         postage=v.get("postage", Decimal("0.00")),

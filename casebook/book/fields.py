@@ -250,6 +250,8 @@ def _iban(r: Reader, v: Any, k: Key, line: int) -> str:
     from stdnum import iban
 
     text = _text(r, v, k, line)
+    if not text.strip():  # a form's empty field (`iban: ""`): not filled in yet
+        return ""
     compact = iban.compact(text)
     # Mod-97 and length only: the national bank-code tables in stdnum lag behind real banks.
     if not iban.is_valid(compact, check_country=False):
@@ -258,7 +260,7 @@ def _iban(r: Reader, v: Any, k: Key, line: int) -> str:
 
 
 def _ibans(r: Reader, v: Any, k: Key, line: int) -> tuple[str, ...]:
-    return tuple(_iban(r, item, k, line) for item in _strings(r, v, k, line))
+    return tuple(found for item in _strings(r, v, k, line) if (found := _iban(r, item, k, line)))
 
 
 def _vat(r: Reader, v: Any, k: Key, line: int) -> str:
@@ -266,6 +268,8 @@ def _vat(r: Reader, v: Any, k: Key, line: int) -> str:
 
     text = _text(r, v, k, line)
     compact = text.replace(" ", "").replace(".", "").replace("-", "").upper()
+    if not compact:  # a form's empty field (`vat: ""`): not filled in yet
+        return ""
     if compact[:2].isalpha():
         try:
             ok = vatin.is_valid(compact)

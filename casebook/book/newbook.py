@@ -8,7 +8,6 @@ from pathlib import Path
 
 import git
 
-from casebook.book.dump import to_yaml
 from casebook.book.errors import BookError
 from casebook.book.resources import shipped
 from casebook.book.schema import FILE_TYPES, json_schema
@@ -44,6 +43,38 @@ repos:
         files: ^(casebook\\.yaml|policies/|cases/)
 """
 
+# `casebook.yaml` of a new book, as a form: the keys `init` asks to fill in are there, empty
+# (an empty value loads as "not set"), each under a line that says what goes there.
+SETTINGS_FORM = """\
+# The settings of this book. Fill in the empty ("") values; `casebook check` says which
+# ones are still missing. Every key: `casebook schema settings`.
+creditor:
+  # Your business name, as on your invoices.
+  name: Your Company BV
+  address:
+    street: Street 1
+    postcode: "1000"
+    city: Brussel
+    country: BE
+  # Your VAT or enterprise number, as on your invoices (e.g. BE0123456749).
+  vat: ""
+  # The account debtors pay into, on every letter and in its payment QR code (BE68 ...).
+  iban: ""
+  email: accounts@example.com
+jurisdiction: BE
+currency: EUR
+language: nl
+default_policy: standard
+timezone: Europe/Brussels
+# Who casebook records actions as (the author of its git commits): a person or a team.
+operator:
+  name: ""
+  email: ""
+mail:
+  send: false
+"""
+
+# The values of the form, without its empty keys.
 BLANK_SETTINGS = {
     "creditor": {
         "name": "Your Company BV",
@@ -90,7 +121,7 @@ def create_book(path: Path, *, demo: bool = False) -> Path:
         (path / "casebook.yaml").write_bytes(example.read_bytes())
         shutil.copytree(shipped("cases"), path / "cases")
     else:
-        (path / "casebook.yaml").write_bytes(to_yaml(BLANK_SETTINGS))
+        (path / "casebook.yaml").write_text(SETTINGS_FORM, encoding="utf-8")
         (path / "cases").mkdir()
         (path / "cases" / ".gitkeep").write_bytes(b"")
     shutil.copytree(shipped("policies"), path / "policies")

@@ -9,7 +9,7 @@ import click
 
 from casebook.book.check import check as check_book
 from casebook.book.dump import money
-from casebook.book.hints import hints
+from casebook.book.hints import hints as book_hints
 from casebook.book.newbook import create_book, schema_files
 from casebook.engine.portfolio import BUCKETS, portfolio
 from .common import (
@@ -54,7 +54,7 @@ def check(book_root: Path, as_json: bool, no_cache: bool) -> None:
             click.echo(f"ok: {len(book.cases)} cases, "
                        f"{sum(len(c.invoices) for c in book.cases.values())} invoices")
     # After the verdict, on stderr: a hint never fails the check, nor changes its JSON.
-    for hint in hints(book, problems):
+    for hint in book_hints(book, problems):
         click.echo(f"hint: {hint}", err=True)
     if problems:
         raise click.exceptions.Exit(1)

@@ -76,3 +76,47 @@ def test_demo_command_end_to_end(tmp_path):
     assert {"stage", "thanks", "plan-breach"} <= kinds
     channels = set(git(root, "log", "--format=%(trailers:key=Casebook-Channel,valueonly)").split())
     assert {"email", "letter", "phone", "registered"} <= channels
+
+
+def test_init_writes_casebook_yaml_as_a_form_with_iban_vat_and_operator(tmp_path):
+    """The keys `init` asks the user to fill in are in the file, each under a comment."""
+    root = tmp_path / "b"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    lines = (root / "casebook.yaml").read_text(encoding="utf-8").splitlines()
+    for key in ('  vat: ""', '  iban: ""', "operator:", '  name: ""', '  email: ""'):
+        assert key in lines, key
+    for key in ('  vat: ""', '  iban: ""', "operator:"):
+        above = lines[lines.index(key) - 1]
+        assert above.lstrip().startswith("# ") and len(above) <= 100, above
+    book, problems = check(root)
+    assert problems == []
+    assert book.settings.creditor.iban == "" and book.settings.creditor.vat == ""
+    assert book.settings.operator.name == "casebook"  # empty: the default, not a blank name
+
+
+def test_the_form_holds_the_settings_of_a_new_book():
+    import yaml
+
+    from casebook.book.newbook import BLANK_SETTINGS, SETTINGS_FORM
+
+    def filled(value):
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items() if v != "" and filled(v) != {}}
+        return value
+
+    assert filled(yaml.safe_load(SETTINGS_FORM)) == BLANK_SETTINGS
+
+
+def test_empty_iban_vat_and_operator_load_as_not_set(make_book):
+    settings = (
+        'creditor:\n  name: Studio Noord BV\n  vat: ""\n  iban:\n'
+        'jurisdiction: BE\ndefault_policy: standard\noperator:\n  name: ""\n  email:\n'
+    )
+    root = make_book({"casebook.yaml": settings,
+                      "cases/peeters/debtor.yaml": 'name: Peeters\niban: ""\nvat: " "\n'})
+    book, problems = check(root, cache=False)
+    assert [str(p) for p in problems] == []
+    assert book.settings.creditor.iban == "" and book.settings.creditor.vat == ""
+    assert book.settings.operator.name == "casebook"
+    assert book.settings.operator.email == "casebook@localhost"
+    assert book.cases["peeters"].iban == () and book.cases["peeters"].vat == ""
