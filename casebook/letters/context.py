@@ -62,6 +62,9 @@ def letter_context(
         "letter_date": action.date,
         "deadline": shown_deadline(book, case, action),
         "case_id": case.id,
+        # Our file number, for the debtor to quote: the case (with the letter's date it names
+        # the letter; the action's stem would put English stage ids in every language).
+        "our_reference": case.id,
         "creditor": {
             "name": creditor.name,
             "address": list(creditor.address.lines()),

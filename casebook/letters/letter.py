@@ -57,24 +57,29 @@ SHIPPED_TEMPLATES = (
     "plan-offer",
 )
 
+#: The partial a letter to the debtor opens with, under its subject: place and date, our
+#: reference. Added to every template's letter (a book's own templates, copied from older
+#: shipped ones, included); a book that empties its copy of it opts out.
+DATELINE = "_dateline.md"
+
 #: Words of the printed page around the letter body (the body itself is the template's).
 PAGE_LABELS: dict[str, dict[str, str]] = {
     "nl": {
-        "vat": "Ondernemingsnr.", "attention": "t.a.v.", "date": "Datum",
-        "our_reference": "Ons dossier", "by": "Verzending", "registered": "Aangetekend",
-        "pay": "Betalen", "amount": "Bedrag", "communication": "Mededeling",
+        "vat": "Ondernemingsnr.", "attention": "t.a.v.", "by": "Verzending",
+        "registered": "Aangetekend", "pay": "Betalen",
+        "amount": "Bedrag", "communication": "Mededeling",
         "before": "Uiterlijk op", "scan": "Scan met uw bankapp om te betalen",
     },
     "fr": {
-        "vat": "N° d'entreprise", "attention": "à l'att. de", "date": "Date",
-        "our_reference": "Notre dossier", "by": "Envoi", "registered": "Recommandé",
-        "pay": "Paiement", "amount": "Montant", "communication": "Communication",
+        "vat": "N° d'entreprise", "attention": "à l'att. de", "by": "Envoi",
+        "registered": "Recommandé", "pay": "Paiement",
+        "amount": "Montant", "communication": "Communication",
         "before": "Au plus tard le", "scan": "Scannez avec votre app bancaire pour payer",
     },
     "en": {
-        "vat": "VAT / company no.", "attention": "attn.", "date": "Date",
-        "our_reference": "Our file", "by": "Sent by", "registered": "Registered post",
-        "pay": "Payment", "amount": "Amount", "communication": "Reference",
+        "vat": "VAT / company no.", "attention": "attn.", "by": "Sent by",
+        "registered": "Registered post", "pay": "Payment",
+        "amount": "Amount", "communication": "Reference",
         "before": "By", "scan": "Scan with your banking app to pay",
     },
 }
@@ -162,6 +167,8 @@ def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path
     env = _letter_environment(book_root, language, locale, book.settings.currency)
     name = f"{action.template or _default_template(action)}.md"
     markdown = templating.render(env, name, context).strip("\n") + "\n"
+    if context["channel"] in _POSTED:
+        markdown = _dated(markdown, templating.render(env, DATELINE, context))
     subject, _ = split_subject(markdown)
     body_html = markdown_to_html(markdown)
 
@@ -185,6 +192,19 @@ def render_letter(book: Book, case: Case, action: ActionLike, *, book_root: Path
         },
     )
     return Letter(subject, markdown, page, body_html, payload, svg, context, code)
+
+
+def _dated(markdown: str, dateline: str) -> str:
+    """The letter with its place, date and our reference under the subject (above the
+    greeting, where a business letter has them); unchanged when the dateline is empty."""
+    dateline = dateline.strip("\n")
+    if not dateline.strip():
+        return markdown
+    if not markdown.startswith("# "):
+        return f"{dateline}\n\n{markdown}"
+    subject, _, body = markdown.partition("\n")
+    body = body.lstrip("\n")
+    return f"{subject}\n\n{dateline}\n\n{body}" if body else f"{subject}\n\n{dateline}\n"
 
 
 def render_action(book: Book, case: Case, action: ActionLike, *, book_root: Path) -> dict[str, bytes]:

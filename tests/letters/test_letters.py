@@ -80,7 +80,7 @@ def test_printable_html_has_window_address_letterhead_and_qr() -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="nl">' in html
     assert "@page { size: A4; margin: 0; }" in html  # the print stylesheet, inline
-    window = re.search(r'<div class="window">(.*?)</div>\s*<dl class="meta">', html, re.S)
+    window = re.search(r'<div class="window">(.*?)</div>\s*<main class="body">', html, re.S)
     assert window is not None
     for line in ["Bakkerij Janssens BV", "t.a.v. Mevrouw De Smet", "Stationsstraat 5",
                  "2000 Antwerpen"]:
@@ -362,7 +362,8 @@ def test_book_template_overrides_the_shipped_one(tmp_path: Path) -> None:
         '{% include "_payment.md" %}\n'
     )
     md = text(render(root=tmp_path), ".md")
-    assert md.startswith("# Even checken\n\nBeste Bakkerij Janssens BV, nog €\u00a01.350,00 open.")
+    assert md.startswith("# Even checken\n\nGent, 22 november 2026\\\nOnze referentie: janssens\n\n"
+                         "Beste Bakkerij Janssens BV, nog €\u00a01.350,00 open.")
     assert "IBAN: BE68 5390 0754 7034" in md  # the shipped partial still serves
 
 
