@@ -40,8 +40,9 @@ def init(path: Path, demo: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.option("--no-cache", is_flag=True, help="Read every file again, ignoring the load cache.")
 @book_option
-def check(book_root: Path, as_json: bool, no_cache: bool) -> None:
-    """Validate the whole book; print every problem as `path:line: message`."""
+@today_option
+def check(book_root: Path, as_json: bool, no_cache: bool, today: date | None) -> None:
+    """Validate the whole book; print every problem as `path:line: message`, then hints."""
     book, problems = check_book(book_root, cache=not no_cache)
     if as_json:
         echo_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
@@ -54,7 +55,8 @@ def check(book_root: Path, as_json: bool, no_cache: bool) -> None:
             click.echo(f"ok: {len(book.cases)} cases, "
                        f"{sum(len(c.invoices) for c in book.cases.values())} invoices")
     # After the verdict, on stderr: a hint never fails the check, nor changes its JSON.
-    for hint in book_hints(book, problems):
+    as_of = today or clock_today(book.settings.timezone)
+    for hint in book_hints(book, problems, today=as_of, root=book_root):
         click.echo(f"hint: {hint}", err=True)
     if problems:
         raise click.exceptions.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -67,3 +68,64 @@ def test_no_settings_hints_while_casebook_yaml_has_a_problem(tmp_path):
     assert problems and hints(book, problems) == []
     result = CliRunner().invoke(main, ["check", "--book", str(root)])
     assert result.exit_code == 1 and "hint:" not in result.output
+
+
+# -- rates -------------------------------------------------------------------------------
+
+def rate_hints(book, **kw) -> list[str]:
+    return [h for h in hints(book, **kw) if "rate" in h.split(":", 2)[1]]
+
+
+def test_check_says_once_which_rate_period_is_not_known_yet(make_book):
+    root = make_book()
+    book, _ = check(root)
+    assert rate_hints(book, today=date(2026, 6, 30)) == []  # every day so far has its rate
+    assert rate_hints(book, today=date(2026, 12, 3)) == [
+        "rates/be-commercial.yaml: no rate yet from 2026-07-01 (interest since then uses the "
+        "last known, 10.5 % from 2026-01-01); when it is published, write "
+        '`rates: [{from: 2026-07-01, rate: "<rate>", source: "<where it is published>"}]` '
+        "into the new file rates/be-commercial.yaml"]
+
+
+def test_the_hinted_line_is_a_rate_file_that_ends_the_hint(make_book):
+    root = make_book()
+    book, _ = check(root)
+    (hint,) = rate_hints(book, today=date(2026, 12, 3), root=root)
+    line = hint.split("`")[1].replace("<rate>", "10.5").replace("<where it is published>", "BS")
+    (root / "rates").mkdir()
+    (root / "rates" / "be-commercial.yaml").write_text(line + "\n", encoding="utf-8")
+    book, problems = check(root)
+    assert problems == []
+    assert rate_hints(book, today=date(2026, 12, 3), root=root) == []
+    # The next half-year: the book's file exists now, so the hint says to add a row to it.
+    hint, legal = rate_hints(book, today=date(2027, 1, 4), root=root)
+    assert legal.startswith("rates/be-legal.yaml: no rate yet from 2027-01-01 (interest since "
+                            "then uses the last known, 4.50 % from 2026-01-01)")
+    assert legal.endswith("into the new file rates/be-legal.yaml")
+    assert hint.startswith("rates/be-commercial.yaml: no rate yet from 2027-01-01 (interest "
+                           "since then uses the last known, 10.5 % from 2026-07-01)")
+    assert hint.endswith('add the row `- {from: 2027-01-01, rate: "<rate>", source: "<where it '
+                         'is published>"}` under `rates:` in rates/be-commercial.yaml')
+
+
+def test_a_dutch_book_hears_about_the_dutch_tables(make_book):
+    root = make_book()
+    text = (root / "casebook.yaml").read_text(encoding="utf-8")
+    (root / "casebook.yaml").write_text(text.replace("jurisdiction: BE", "jurisdiction: NL"),
+                                        encoding="utf-8")
+    book, problems = check(root)
+    assert problems == []
+    found = rate_hints(book, today=date(2026, 12, 3))
+    assert [h.split(":")[0] for h in found] == ["rates/nl-commercial.yaml",
+                                                "rates/nl-statutory.yaml"]
+
+
+def test_check_prints_the_rate_hint_once_and_passes(make_book):
+    root = make_book({"cases/peeters/debtor.yaml": "name: Peeters BV\n",
+                      "cases/peeters/invoices/p.yaml": "number: P-1\nissued: 2026-01-01\n"
+                                                       "due: 2026-02-01\namount: 100\n"})
+    result = CliRunner().invoke(main, ["check", "--today", "2026-12-03", "--book", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "ok: 2 cases, 2 invoices"
+    assert sum(1 for line in lines if "no rate yet from 2026-07-01" in line) == 1
