@@ -55,7 +55,9 @@
       row.hidden = !visible;
       if (visible) { shown += 1; }
     });
-    count.textContent = shown + " of " + rows.length + " debtors";
+    // The words come from the page, in the book's language ("{shown} van {total} debiteuren").
+    var words = count.getAttribute("data-template") || "{shown} / {total}";
+    count.textContent = words.replace("{shown}", shown).replace("{total}", rows.length);
   }
 
   form.hidden = false;

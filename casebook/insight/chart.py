@@ -9,7 +9,7 @@ overrides and a Content Security Policy allows, so the chart reads well without 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -78,16 +78,34 @@ def _swatch(css: str, x: float, label: str) -> str:
     )
 
 
+#: The forecast chart's words in English; the site hands over its own (`words`) in the
+#: book's language, with the same keys and `{placeholders}`.
+FORECAST_WORDS: dict[str, str] = {
+    "title": "Expected cash in per week",
+    "later": "Later", "overdue": "Overdue", "disputed": "Disputed", "at-risk": "At risk",
+    "promised-legend": "Promised and plan installments",
+    "estimated-legend": "Expected from payment history",
+    "promised-tip": "{week}: promised {amount}", "estimated-tip": "{week}: expected {amount}",
+    "apart-tip": "{label}: {amount}", "tick": "W{week}",
+    "desc": "{count} weeks from {first}: {weeks}. Shown apart: {apart}.",
+    "desc-week": "{week} {amount} (promised {promised})", "desc-apart": "{label} {amount}",
+    "separator": "; ",
+}
+
+
 def forecast_chart(
-    forecast: Forecast, *, fmt: Formatter = money, ident: str = "forecast-chart"
+    forecast: Forecast, *, fmt: Formatter = money, ident: str = "forecast-chart",
+    words: Mapping[str, str] = FORECAST_WORDS,
 ) -> Markup:
     """Stacked bars per week (promised and plan installments below, estimates above), then,
-    after a gap, what is shown apart: later, overdue beyond the usual delay, disputed, at risk."""
+    after a gap, what is shown apart: later, overdue beyond the usual delay, disputed, at risk.
+    `words`: the chart's texts (`FORECAST_WORDS`, in another language)."""
+    w = words
     apart = [
-        ("Later", "series-later", forecast.later_total),
-        ("Overdue", "series-overdue", forecast.overdue_total),
-        ("Disputed", "series-disputed", forecast.disputed_total),
-        ("At risk", "series-risk", forecast.at_risk_total),
+        (w["later"], "series-later", forecast.later_total),
+        (w["overdue"], "series-overdue", forecast.overdue_total),
+        (w["disputed"], "series-disputed", forecast.disputed_total),
+        (w["at-risk"], "series-risk", forecast.at_risk_total),
     ]
     width, height, left, bottom, top_pad = 640, 280, 80, 44, 34
     plot_h = height - bottom - top_pad
@@ -106,8 +124,8 @@ def forecast_chart(
         _tick(left - 6, top_pad, fmt(top)),
         _tick(left - 6, base, "0"),
         '<g class="legend">'
-        + _swatch("series-promised", left, "Promised and plan installments")
-        + _swatch("series-estimated", left + 250, "Expected from payment history")
+        + _swatch("series-promised", left, w["promised-legend"])
+        + _swatch("series-estimated", left + 250, w["estimated-legend"])
         + "</g>",
     ]
     for k, week in enumerate(forecast.weeks):
@@ -115,29 +133,33 @@ def forecast_chart(
         low, high = h(week.promised), h(week.estimated)
         if week.promised > 0:
             body.append(_rect("series-promised", x, base - low, bar_w, low,
-                              f"{week.label}: promised {fmt(week.promised)}"))
+                              w["promised-tip"].format(week=week.label,
+                                                       amount=fmt(week.promised))))
         if week.estimated > 0:
             body.append(_rect("series-estimated", x, base - low - high, bar_w, high,
-                              f"{week.label}: expected {fmt(week.estimated)}"))
-        body.append(_tick(x + bar_w / 2, base + 16, f"W{week.start.isocalendar()[1]:02d}",
+                              w["estimated-tip"].format(week=week.label,
+                                                        amount=fmt(week.estimated))))
+        body.append(_tick(x + bar_w / 2, base + 16,
+                          w["tick"].format(week=f"{week.start.isocalendar()[1]:02d}"),
                           anchor="middle"))
     for j, (label, css, value) in enumerate(apart):
         x = left + (len(forecast.weeks) + 1 + j) * slot + (slot - bar_w) / 2
         if value > 0:
-            body.append(_rect(css, x, base - h(value), bar_w, h(value), f"{label}: {fmt(value)}"))
+            body.append(_rect(css, x, base - h(value), bar_w, h(value),
+                              w["apart-tip"].format(label=label, amount=fmt(value))))
         body.append(_tick(x + bar_w / 2, base + 16, label, anchor="middle"))
     first = forecast.weeks[0].label if forecast.weeks else ""
-    desc = (
-        f"{len(forecast.weeks)} weeks from {first}: "
-        + "; ".join(
-            f"{w.label} {fmt(w.amount)} (promised {fmt(w.promised)})" for w in forecast.weeks
-        )
-        + ". Shown apart: "
-        + "; ".join(f"{label.lower()} {fmt(value)}" for label, _, value in apart)
-        + "."
+    desc = w["desc"].format(
+        count=len(forecast.weeks), first=first,
+        weeks=w["separator"].join(
+            w["desc-week"].format(week=k.label, amount=fmt(k.amount), promised=fmt(k.promised))
+            for k in forecast.weeks),
+        apart=w["separator"].join(
+            w["desc-apart"].format(label=label.lower(), amount=fmt(value))
+            for label, _, value in apart),
     )
-    return _frame(ident=ident, width=width, height=height,
-                  title="Expected cash in per week", desc=desc, body=body)
+    return _frame(ident=ident, width=width, height=height, title=w["title"], desc=desc,
+                  body=body)
 
 
 def dso_chart(months: Sequence[Month], *, ident: str = "dso-chart") -> Markup:

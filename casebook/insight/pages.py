@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 from casebook.book.dump import money
 from casebook.book.model import Book
 from .behaviour import Behaviour
-from .chart import forecast_chart
+from .chart import FORECAST_WORDS, forecast_chart
 from .forecast import DEFAULT_WEEKS, CaseOutlook, Expected, forecast
 from .suggest import suggestions
 
@@ -38,9 +38,11 @@ def forecast_page(
     fmt: Callable[[Decimal], str] = money,
     behaviours: Mapping[str, Behaviour] | None = None,
     outlooks: Mapping[str, CaseOutlook] | None = None,
+    words: Mapping[str, str] = FORECAST_WORDS,
 ) -> dict[str, Any]:
-    """Everything the forecast page shows; `fmt` formats amounts inside the chart.
-    `behaviours` or `outlooks` (by case id) save computing them again (see `forecast`)."""
+    """Everything the forecast page shows; `fmt` formats amounts inside the chart, `words`
+    are its texts (`chart.FORECAST_WORDS`). `behaviours` or `outlooks` (by case id) save
+    computing them again (see `forecast`)."""
     result = forecast(book, today, weeks=weeks, behaviours=behaviours, outlooks=outlooks)
     return {
         "as_of": result.as_of,
@@ -71,7 +73,7 @@ def forecast_page(
             for r in result.at_risk
         ],
         "open": result.open,
-        "chart": forecast_chart(result, fmt=fmt),
+        "chart": forecast_chart(result, fmt=fmt, words=words),
     }
 
 

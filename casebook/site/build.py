@@ -32,6 +32,7 @@ from casebook.site.caseparts import CaseParts, PortfolioFigures
 from casebook.site.context import Inputs
 from casebook.site.filters import filters
 from casebook.site.inputs import History
+from casebook.site.texts import TEXTS, Texts
 from casebook.site.timeline import Timelines, read_timelines
 from casebook.site.writer import Report, Writer, digest
 
@@ -68,8 +69,8 @@ def template_environment(root: Path) -> jinja2.Environment:
 
 
 def _theme_key(env: jinja2.Environment) -> str:
-    """A hash of every template and asset as the loader would pick it."""
-    parts: list[str] = [__version__]
+    """A hash of every template and asset as the loader would pick it, and of the words."""
+    parts: list[str] = [__version__, stable(TEXTS)]
     for name in sorted(env.list_templates()):
         parts += [name, source(env, name)]  # BookError for a file that cannot be read
     return digest(*parts)
@@ -112,8 +113,10 @@ def build_site(
         timelines = Timelines.of(history) if history is not None else read_timelines(root, out)
     env = template_environment(root)
     env.filters.update(filters(book.settings.language, book.settings.currency))
+    texts = Texts(book.settings.language, money=env.filters["money"])
+    env.globals["t"] = texts
     theme = _theme_key(env)
-    inp = Inputs(root=root, book=book, today=today, history=timelines)
+    inp = Inputs(root=root, book=book, today=today, history=timelines, texts=texts)
     base = digest(theme, today.isoformat(), stable(book.settings), stable(book.policies),
                   stable(book.rates))
     memo = BuildCache(root, out)

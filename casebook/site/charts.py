@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from casebook.site.texts import Texts
+
 Formatter = Callable[[Decimal], str]
 
 
@@ -51,13 +53,18 @@ def _frame(*, ident: str, width: int, height: int, title: str, desc: str, body: 
     return Markup(head + "".join(body) + "</svg>")
 
 
-def aging_bars(bars: Sequence[Bar], *, fmt: Formatter, ident: str = "aging-chart") -> Markup:
+def aging_bars(bars: Sequence[Bar], *, fmt: Formatter, texts: Texts,
+               ident: str = "aging-chart") -> Markup:
     """Horizontal bars, one per aging bucket, each labelled with its amount."""
-    row, gap, label_w, value_w, width = 30, 10, 110, 120, 640
+    row, gap, label_w, value_w, width = 30, 10, 140, 120, 640  # labels: "Meer dan 90 dagen"
     height = len(bars) * (row + gap) + gap
     top = max((b.value for b in bars), default=Decimal(0))
     span = width - label_w - value_w - 20
     body: list[str] = []
+
+    def item(bar: Bar) -> str:
+        return texts.text("chart.aging-item", label=bar.label, amount=fmt(bar.value))
+
     for i, bar in enumerate(bars):
         y = gap + i * (row + gap)
         length = float(bar.value / top) * span if top > 0 else 0.0
@@ -65,7 +72,7 @@ def aging_bars(bars: Sequence[Bar], *, fmt: Formatter, ident: str = "aging-chart
             length = 2.0  # a small amount stays visible
         body.append(
             f'<g class="bar {escape(bar.css)}">'
-            f'<title>{escape(bar.label)}: {escape(fmt(bar.value))}</title>'
+            f'<title>{escape(item(bar))}</title>'
             f'<text class="label" x="{label_w - 8}" y="{_n(y + row / 2)}" '
             f'text-anchor="end" dominant-baseline="middle">{escape(bar.label)}</text>'
             f'<rect class="track" x="{label_w}" y="{y}" width="{span}" height="{row}" rx="3"/>'
@@ -74,14 +81,15 @@ def aging_bars(bars: Sequence[Bar], *, fmt: Formatter, ident: str = "aging-chart
             f'dominant-baseline="middle">{escape(fmt(bar.value))}</text>'
             "</g>"
         )
-    desc = "; ".join(f"{b.label}: {fmt(b.value)}" for b in bars)
+    desc = texts.text("list.separator").join(item(b) for b in bars)
     return _frame(
-        ident=ident, width=width, height=height, title="Open amounts by days late", desc=desc,
-        body=body,
+        ident=ident, width=width, height=height, title=texts.text("overview.aging-caption"),
+        desc=desc, body=body,
     )
 
 
-def monthly_bars(months: Sequence[Month], *, fmt: Formatter, ident: str = "monthly-chart") -> Markup:
+def monthly_bars(months: Sequence[Month], *, fmt: Formatter, texts: Texts,
+                 ident: str = "monthly-chart") -> Markup:
     """Per month: outstanding at the end of the month and collected during it, side by side."""
     width, height, left, bottom, top_pad = 640, 260, 70, 40, 30
     plot_h = height - bottom - top_pad
@@ -99,9 +107,10 @@ def monthly_bars(months: Sequence[Month], *, fmt: Formatter, ident: str = "month
         f'<text class="tick" x="{left - 6}" y="{height - bottom}" text-anchor="end" '
         f'dominant-baseline="middle">0</text>',
         f'<g class="legend"><rect class="series-outstanding" x="{left}" y="4" width="12" '
-        f'height="12" rx="2"/><text x="{left + 18}" y="14">Outstanding at month end</text>'
+        f'height="12" rx="2"/><text x="{left + 18}" y="14">'
+        f'{escape(texts.text("overview.month-end"))}</text>'
         f'<rect class="series-collected" x="{left + 220}" y="4" width="12" height="12" rx="2"/>'
-        f'<text x="{left + 238}" y="14">Collected in the month</text></g>',
+        f'<text x="{left + 238}" y="14">{escape(texts.text("chart.collected-legend"))}</text></g>',
     ]
 
     def bar_height(value: Decimal) -> float:
@@ -109,26 +118,26 @@ def monthly_bars(months: Sequence[Month], *, fmt: Formatter, ident: str = "month
 
     for i, month in enumerate(months):
         x = left + i * slot + slot / 2
-        for value, css, dx in (
-            (month.outstanding, "series-outstanding", -bar_w - 1),
-            (month.collected, "series-collected", 1),
+        for value, css, dx, tip in (
+            (month.outstanding, "series-outstanding", -bar_w - 1, "chart.month-end"),
+            (month.collected, "series-collected", 1, "chart.collected"),
         ):
             h = bar_height(value)
+            said = texts.text(tip, month=month.title, amount=fmt(value))
             body.append(
                 f'<rect class="{css}" x="{_n(x + dx)}" y="{_n(height - bottom - h)}" '
-                f'width="{_n(bar_w)}" height="{_n(h)}"><title>{escape(month.title)}: '
-                f'{"outstanding" if css.endswith("outstanding") else "collected"} '
-                f"{escape(fmt(value))}</title></rect>"
+                f'width="{_n(bar_w)}" height="{_n(h)}"><title>{escape(said)}</title></rect>'
             )
         body.append(
             f'<text class="tick" x="{_n(x)}" y="{height - bottom + 18}" '
             f'text-anchor="middle">{escape(month.label)}</text>'
         )
-    desc = "; ".join(
-        f"{m.title}: outstanding {fmt(m.outstanding)}, collected {fmt(m.collected)}"
+    desc = texts.text("list.separator").join(
+        texts.text("chart.month", month=m.title, outstanding=fmt(m.outstanding),
+                   collected=fmt(m.collected))
         for m in months
     )
     return _frame(
         ident=ident, width=width, height=height,
-        title="Outstanding and collected per month", desc=desc, body=body,
+        title=texts.text("overview.months"), desc=desc, body=body,
     )

@@ -22,10 +22,12 @@ from casebook.insight.outlook import CaseOutlook
 from casebook.insight.pages import forecast_page
 from casebook.site import charts, inputs
 from casebook.site.inputs import BUCKETS, CaseFigures, Portfolio, State
+from casebook.site.texts import Texts
 from casebook.site.timeline import Timelines
 
 ZERO = Decimal("0")
-BUCKET_LABELS = ("Not due", "1–30 days", "31–60 days", "61–90 days", "Over 90 days")
+BUCKET_LABELS = ("bucket.not-due", "bucket.1-30", "bucket.31-60", "bucket.61-90", "bucket.90+")
+"""The keys of the aging buckets' names (`casebook.site.catalog`), in the order of BUCKETS."""
 BUCKET_CSS = ("b0", "b1", "b2", "b3", "b4")
 SOON_DAYS = 7
 """Actions, promises and installments shown as "falling due": the next week."""
@@ -43,6 +45,8 @@ class Inputs:
     book: Book
     today: date
     history: Timelines
+    texts: Texts
+    """The site's words in the book's language."""
 
 
 def page_path(case_id: str) -> str:
@@ -65,10 +69,12 @@ def site_info(inp: Inputs, *, root: str) -> dict[str, Any]:
     return {
         "creditor": settings.creditor.name,
         "currency": settings.currency,
+        "language": inp.texts.language,
         "today": inp.today.isoformat(),
         "root": root,
         "version": __version__,
-        "title": settings.site.get("title") or f"{settings.creditor.name} · receivables",
+        "title": settings.site.get("title")
+        or inp.texts.text("site.title", creditor=settings.creditor.name),
     }
 
 
@@ -94,18 +100,19 @@ def summary(inp: Inputs, case: Case, *, row: CaseFigures, state: State,
     """
     book, today = inp.book, inp.today
     who = _who(case)
-    policy = _policy_name(book, case)
+    policy = _policy_name(inp, case)
     since = _plus(today, -SOON_DAYS)
     promised = []
     if row.open > 0:
         for note in case.notes:
             if note.promise and note.promise.date >= since:
-                promised.append({"kind": "promise", "date": note.promise.date.isoformat(),
+                promised.append({"kind": "promise", "number": 0,
+                                 "date": note.promise.date.isoformat(),
                                  "amount": _text(note.promise.amount)})
             if note.plan:
                 for number, inst in enumerate(note.plan.installments, 1):
                     if inst.due >= since:
-                        promised.append({"kind": f"installment {number}",
+                        promised.append({"kind": "installment", "number": number,
                                          "date": inst.due.isoformat(), "amount": _text(inst.amount)})
     disputes = []
     if state.paused_by == "dispute":
@@ -178,7 +185,8 @@ def _months(case: Case, today: date) -> list[list[str]]:
     return [[str(start)], *([str(d), str(c)] for d, c in zip(delta, collected))]
 
 
-def monthly(summaries: Iterable[dict[str, Any]], today: date) -> list[charts.Month]:
+def monthly(summaries: Iterable[dict[str, Any]], today: date,
+            texts: Texts) -> list[charts.Month]:
     first = (today.year * 12 + today.month - 1) - (MONTHS - 1)
     running = ZERO
     delta = [ZERO] * MONTHS
@@ -195,7 +203,7 @@ def monthly(summaries: Iterable[dict[str, Any]], today: date) -> list[charts.Mon
         running += delta[i]
         year, month = divmod(first + i, 12)
         stamp = date(year, month + 1, 1)
-        months.append(charts.Month(stamp.strftime("%b"), stamp.strftime("%Y-%m"),
+        months.append(charts.Month(texts.text(f"month.{stamp.month}"), stamp.strftime("%Y-%m"),
                                    max(running, ZERO), collected[i]))
     return months
 
@@ -207,11 +215,12 @@ def overview(
     """The overview page: totals from the portfolio, lists from the case summaries."""
     today = inp.today
     ordered = [summaries[cid] for cid in sorted(summaries)]
+    texts = inp.texts
     buckets = [
-        {"label": label, "amount": figures.aging[key], "css": css, "key": key}
+        {"label": texts.text(label), "amount": figures.aging[key], "css": css, "key": key}
         for label, css, key in zip(BUCKET_LABELS, BUCKET_CSS, BUCKETS)
     ]
-    months = monthly(ordered, today)
+    months = monthly(ordered, today, texts)
     soon = _plus(today, SOON_DAYS).isoformat()
 
     def each(field: str) -> list[dict[str, Any]]:
@@ -221,7 +230,7 @@ def overview(
     for task in tasks:
         task["days"] = (today - date.fromisoformat(task["since"])).days
     promised = sorted((p for p in each("promises") if p["date"] <= soon),
-                      key=lambda p: (p["date"], p["case"], p["kind"]))
+                      key=lambda p: (p["date"], p["case"], p["kind"], p["number"]))
     for item in promised:
         item["past"] = item["date"] < today.isoformat()
     return {
@@ -229,11 +238,11 @@ def overview(
         "totals": totals(figures),
         "buckets": buckets,
         "aging_chart": charts.aging_bars(
-            [charts.Bar(b["label"], b["amount"], b["css"]) for b in buckets], fmt=fmt
+            [charts.Bar(b["label"], b["amount"], b["css"]) for b in buckets], fmt=fmt, texts=texts
         ),
         "months": months,
-        "monthly_chart": charts.monthly_bars(months, fmt=fmt),
-        "stages": _count(s["stage"] or "(no stage yet)" for s in ordered),
+        "monthly_chart": charts.monthly_bars(months, fmt=fmt, texts=texts),
+        "stages": _count(s["stage"] for s in ordered),
         "policies": _count(s["policy"] for s in ordered),
         "statuses": _count(s["status"] for s in ordered),
         **_capped("due", sorted(each("due"), key=lambda d: (d["date"], d["case"], d["stage"]))),
@@ -263,9 +272,9 @@ def _who(case: Case) -> dict[str, Any]:
     return {"case": case.id, "name": case.name, "href": page_path(case.id)}
 
 
-def _policy_name(book: Book, case: Case) -> str:
-    policy = book.policy_for(case)
-    return policy.name if policy else "(none)"
+def _policy_name(inp: Inputs, case: Case) -> str:
+    policy = inp.book.policy_for(case)
+    return policy.name if policy else inp.texts.text("overview.no-policy")
 
 
 def _count(values: Iterable[str]) -> list[dict[str, Any]]:
@@ -282,11 +291,13 @@ def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt,
              outlooks: Mapping[str, CaseOutlook] | None = None) -> dict[str, Any]:
     """Expected cash-in week by week (`casebook.insight`), and the next action per case.
     `outlooks`: each case's part of the forecast, when the build has them."""
-    data = forecast_page(inp.book, inp.today, fmt=fmt, outlooks=outlooks)
+    texts = inp.texts
+    data = forecast_page(inp.book, inp.today, fmt=fmt, outlooks=outlooks,
+                         words=texts.forecast_chart())
     for week in data["weeks"]:
-        week["items"] = [_linked(i) for i in week["items"]]
+        week["items"] = [_linked(i, texts) for i in week["items"]]
     for key in ("overdue_items", "disputed_items", "at_risk_cases"):
-        data[key] = [_linked(i) for i in data[key]]
+        data[key] = [_linked(i, texts) for i in data[key]]
     horizon = data["weeks"][-1]["end"].isoformat() if data["weeks"] else inp.today.isoformat()
     planned = [
         {**_ref(s), "date": s["next_date"], "stage": s["next_stage"], "channel": s["next_channel"]}
@@ -300,5 +311,6 @@ def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt,
     }
 
 
-def _linked(item: dict[str, Any]) -> dict[str, Any]:
-    return {**item, "href": page_path(item["case"])}
+def _linked(item: dict[str, Any], texts: Texts) -> dict[str, Any]:
+    said = {"basis": texts.basis(item["basis"])} if "basis" in item else {}
+    return {**item, **said, "href": page_path(item["case"])}

@@ -76,7 +76,7 @@ def debtor(inp: Inputs, case: Case, *, row: CaseFigures, state: State) -> dict[s
         "invoices": invoices,
         "credit": alloc.credit,
         "payments": payments,
-        "claim": inputs.claim(book, case, today),
+        "claim": inputs.claim(book, case, today, say=inp.texts.say),
         "notes": [_note(n) for n in sorted(case.notes, key=lambda n: (n.date, n.id))],
         "letters": letters(inp, case),
         "timeline": timeline(inp, case),

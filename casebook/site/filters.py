@@ -65,7 +65,18 @@ def day(value: date | str | None) -> Markup:
     return Markup(f'<time datetime="{text}">{text}</time>')
 
 
+def number_filter(language: str) -> Callable[[Any], str]:
+    """A decimal number (a rate, the DSO) as its reader writes it: `10,5` (nl, fr), `10.5`."""
+    comma = language != "en"
+
+    def number(value: Any) -> str:
+        text = str(value)
+        return text.replace(".", ",") if comma else text
+
+    return number
+
+
 def filters(language: str, currency: str) -> dict[str, Callable[..., Any]]:
     fmt = money_formatter(language, currency)
     return {"amount": amount_filter(fmt), "money": fmt, "day": day, "cents": cents,
-            "decimal": as_decimal, "e": escape}
+            "decimal": as_decimal, "e": escape, "number": number_filter(language)}

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from casebook.engine import due as engine
 from casebook.money.balance import Allocation, allocate
-from casebook.money.claim import claim_for
+from casebook.money.claim import CostLine, claim_for
 from casebook.record.history import History
 from casebook.book.load import load_book
 from casebook.book.model import Book, Case, Channel
+from casebook.book.wording import Text, english
 from casebook.engine.portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
 
 __all__ = [
@@ -129,13 +130,23 @@ def stage_channel(book: Book, case: Case, stage_id: str) -> str:
     return str(stage.channel) if stage else str(Channel.EMAIL) if stage_id == "thanks" else ""
 
 
-def claim(book: Book, case: Case, today: date) -> ClaimView:
-    """The claim as of `today`, with its interest periods and cost lines (`claim_for`)."""
-    data = claim_for(book, case, today).to_json()
+def claim(book: Book, case: Case, today: date,
+          say: Callable[[Text], str] = english) -> ClaimView:
+    """The claim as of `today`, with its interest periods and cost lines (`claim_for`);
+    `say` words the cost lines and warnings (default: English, as `casebook claim`)."""
+    found = claim_for(book, case, today)
+    data = found.to_json()
+
+    def lines(json: list[dict[str, Any]],
+              costs: tuple[CostLine, ...]) -> tuple[dict[str, Any], ...]:
+        return tuple({**j, "label": say(c.label_text) if c.label_text else c.label,
+                      "basis": say(c.basis_text) if c.basis_text else c.basis}
+                     for j, c in zip(json, costs))
+
     return ClaimView(
         json=data,
         periods=tuple(data.get("periods", ())),
-        costs=tuple(data.get("cost_lines", ())),
-        pending=tuple(data.get("pending", ())),
-        warnings=tuple(str(w) for w in data.get("warnings", ())),
+        costs=lines(data.get("cost_lines", []), found.cost_lines),
+        pending=lines(data.get("pending", []), found.pending),
+        warnings=tuple(say(n) for n in found.notices),
     )

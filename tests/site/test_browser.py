@@ -158,7 +158,7 @@ def test_filtering_and_sorting_the_debtor_table(driver, site) -> None:
     search = driver.find_element("id", "filter-text")
     search.send_keys("menuiserie")
     assert visible_cases(driver) == ["dubois"]
-    assert driver.find_element("id", "filter-count").text == "1 of 5 debtors"
+    assert driver.find_element("id", "filter-count").text == "1 van 5 debiteuren"  # the book's nl
     search.clear()
     search.send_keys(" ")  # an input event with an empty filter shows everything again
     assert len(visible_cases(driver)) == 5
@@ -198,7 +198,7 @@ def test_a_note_crafted_to_run_script_does_not(driver, site) -> None:
     _, out = site
     open_page(driver, out, "debtors/hostile.html")
     # the payload would set document.title to "pwned"; the escaped name stays the title
-    assert driver.title == '<img src=x onerror="window.pwned=1">Evil & Co · Studio Noord BV · receivables'
+    assert driver.title == '<img src=x onerror="window.pwned=1">Evil & Co · Studio Noord BV · debiteuren'
     assert driver.execute_script("return typeof window.pwned") == "undefined"
     # the javascript: link is plain text, not a link: there is nothing to click
     note = driver.find_element("css selector", "#notes .prose")

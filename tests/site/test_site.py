@@ -216,7 +216,7 @@ def test_overview_lists_the_work_of_the_week(site_book: Path, tmp_path: Path) ->
     build(site_book, out)
     html = (out / "index.html").read_text("utf-8")
     section = lambda ident: html.split(f'id="{ident}"', 1)[1].split("</section>", 1)[0]  # noqa: E731
-    assert "Bakkerij Janssens BV" in section("tasks") and ">call<" in section("tasks")
+    assert "Bakkerij Janssens BV" in section("tasks") and ">telefoongesprek<" in section("tasks")
     assert "Menuiserie Dubois SRL" in section("promises") and "2026-11-27" in section("promises")
     assert "2026-0300" in section("disputes")
     assert "Evil &amp; Co" in section("disputes")
@@ -445,7 +445,7 @@ def test_long_lists_are_cut_and_counted(site_book: Path, tmp_path: Path,
     monkeypatch.setattr(context, "LIST_LIMIT", 1)
     build(site_book, tmp_path / "site")
     planned = (tmp_path / "site/forecast.html").read_text("utf-8").split('id="planned"')[1]
-    assert "The first 1 of 2." in planned
+    assert "De eerste 1 van 2." in planned  # the book's language is nl
     assert "Bakkerij Janssens BV" in planned and "Transport Peeters NV" not in planned
     html = (tmp_path / "site/index.html").read_text("utf-8")
     assert html.count('<tr data-case="') == 5  # the debtor table is never cut
