@@ -62,6 +62,10 @@ class Due:
     channel: str
 
 
+#: Notices that concern the whole book, not one debtor.
+BOOK_WIDE = frozenset({"rate-after-last"})
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimView:
     json: dict[str, Any]
@@ -148,5 +152,8 @@ def claim(book: Book, case: Case, today: date,
         periods=tuple(data.get("periods", ())),
         costs=lines(data.get("cost_lines", []), found.cost_lines),
         pending=lines(data.get("pending", []), found.pending),
-        warnings=tuple(say(n) for n in found.notices),
+        # A rate not published yet concerns the whole book, not this debtor: `casebook check`
+        # says it once, with the line to add, instead of every debtor page.
+        warnings=tuple(say(n) for n in found.notices
+                       if not any(p.code in BOOK_WIDE for p in n)),
     )

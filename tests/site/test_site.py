@@ -465,3 +465,20 @@ def test_a_long_history_read_in_two_parts_gives_the_same_timelines(
     assert all(whole.for_case(c) == split.for_case(c) for c in
                ("janssens", "peeters", "dubois", "vermeulen", "hostile"))
     assert [e.subject for e in split.for_case("janssens")][0] == "Janssens paid part, Dubois promises"
+
+
+def test_a_rate_not_yet_published_is_said_once_by_check_not_on_every_debtor_page(
+        make_book, tmp_path: Path) -> None:
+    root = make_book({"cases/peeters/debtor.yaml": "name: Peeters BV\n",
+                      "cases/peeters/invoices/2026-0002.yaml":
+                          'number: "2026-0002"\nissued: 2026-01-01\ndue: 2026-01-31\namount: "500.00"\n'})
+    later = date(2028, 1, 10)  # beyond the last rate the book knows
+    build_site(root, out=tmp_path / "site", today=later)
+    pages = sorted((tmp_path / "site" / "debtors").glob("*.html"))
+    assert len(pages) == 2
+    for page in pages:
+        assert "nog niet bekend" not in page.read_text(encoding="utf-8"), page.name
+    checked = CliRunner().invoke(main, ["check", "--today", later.isoformat(), "--book", str(root)])
+    assert checked.exit_code == 0
+    said = [line for line in checked.output.splitlines() if "be-commercial" in line]
+    assert len(said) == 1 and "rates/" in said[0], checked.output
