@@ -32,8 +32,9 @@ def init(path: Path, demo: bool) -> None:
     """Create a new book at PATH: a git repository with settings, policies and letters."""
     create_book(path, demo=demo)
     click.echo(f"New book in {path}")
-    click.echo("Next: fill in casebook.yaml (your name, IBAN, VAT, operator), then add "
-               "cases/<debtor>/ folders.")
+    click.echo("Next: fill in casebook.yaml (your name, IBAN, VAT, operator) and commit it,")
+    click.echo("then add debtors and invoices:  casebook new debtor,  casebook new invoice CASE")
+    click.echo("(or write cases/<debtor>/ folders by hand), and run  casebook check.")
 
 
 @click.command()
