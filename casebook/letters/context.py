@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from casebook.book.model import Book, Case, Kind
 from casebook.engine.policy import granted_deadline
-from casebook.letters.formats import locale_for, say
+from casebook.letters.formats import locale_for, say, vat_number
 from casebook.letters.statement import (
     InterestPeriod,
     InvoiceLine,
@@ -69,7 +69,7 @@ def letter_context(
             "name": creditor.name,
             "address": list(creditor.address.lines()),
             "city": creditor.address.city,
-            "vat": creditor.vat,
+            "vat": vat_number(creditor.vat),  # as written on a letter: BE 0403.170.701
             "iban": creditor.iban,
             "bic": creditor.bic,
             "email": creditor.email,
@@ -81,7 +81,7 @@ def letter_context(
             "address": list(case.address.lines()),
             "email": case.email,
             "phone": case.phone,
-            "vat": case.vat,
+            "vat": vat_number(case.vat),
             "consumer": consumer,
         },
         "consumer": consumer,

@@ -2,8 +2,9 @@
 
 The locale of a debtor (Dutch as written in Belgium or in the Netherlands, French, English),
 the Jinja filters the letter templates and the printed page use (`money`, `date`,
-`percent`, `iban`, `channel`, `step`), and the money engine's explanations said in that
-locale. Apart from the rendering because it is the one place that knows babel: a template,
+`percent`, `iban`, `vat`, `channel`, `step`), VAT and company numbers as their country
+writes them (`vat_number`, for the site too), and the money engine's explanations said in
+that locale. Apart from the rendering because it is the one place that knows babel: a template,
 the page and the email all format through it, so a letter says an amount one way only.
 """
 
@@ -17,6 +18,10 @@ from typing import Any
 import jinja2
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+from stdnum import vatin
+from stdnum.be import vat as be_vat
+from stdnum.exceptions import ValidationError
+from stdnum.nl import btw as nl_btw
 
 from casebook.book import wording
 from casebook.book.dump import cents
@@ -36,6 +41,32 @@ def locale_for(book: Book, case: Case) -> str:
     if language == "fr":
         return "fr_BE"
     return "en_IE"
+
+
+def vat_number(text: str) -> str:
+    """A VAT or company number as people write it, from however the book holds it.
+
+    Belgium: the enterprise number in its groups, `BE 0403.170.701` (`0403.170.701` when
+    written without the country code); the Netherlands: the btw-id in one piece,
+    `NL004495445B01`; another country: compact, with its code. python-stdnum checks and
+    compacts the number (it has no `format()` for these); one that it does not accept is
+    shown as written. The space after `BE` is a no-break space: a line never splits it."""
+    written = str(text or "").strip()
+    compact = "".join(c for c in written if c not in " .-\u00a0").upper()
+    if not compact:
+        return ""
+    try:
+        if compact.isdigit():  # the Belgian enterprise number, without BE (as `check` allows)
+            number = be_vat.validate(compact)
+            return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+        if compact.startswith("BE"):
+            number = be_vat.validate(compact)
+            return f"BE\u00a0{number[:4]}.{number[4:7]}.{number[7:]}"
+        if compact.startswith("NL"):
+            return "NL" + nl_btw.validate(compact)
+        return vatin.validate(compact)
+    except (ValidationError, ValueError):  # not a number of a country stdnum knows
+        return written
 
 
 def _defined(value: Any) -> Any:
@@ -59,6 +90,9 @@ def _filters(locale: str, currency: str) -> dict[str, Any]:
         compact = str(_defined(value)).replace(" ", "").upper()
         return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
+    def vat(value: str) -> str:
+        return vat_number(str(_defined(value)))
+
     language = locale.split("_")[0]
 
     def channel(value: str) -> str:
@@ -67,7 +101,7 @@ def _filters(locale: str, currency: str) -> dict[str, Any]:
     def step(value: str) -> str:
         return wording.step_name(str(_defined(value)), language)
 
-    return {"money": money, "date": long_date, "percent": percent, "iban": iban,
+    return {"money": money, "date": long_date, "percent": percent, "iban": iban, "vat": vat,
             "channel": channel, "step": step}
 
 

@@ -86,3 +86,52 @@ def test_a_books_own_template_gets_the_dateline_and_an_empty_one_opts_out(tmp_pa
 def test_sheets_for_us_and_the_agency_have_no_dateline(template, stage, channel, kind) -> None:
     files, act = files_of("nl", template, stage, kind, channel=channel)
     assert "Onze referentie" not in files[f"actions/{act.stem}.md"].decode("utf-8")
+
+
+# -- VAT and company numbers, written as people write them ---------------------------------
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("BE0403170701", "BE\u00a00403.170.701"),  # the enterprise number, in its groups
+    ("be 0403.170.701", "BE\u00a00403.170.701"),
+    ("BE403170701", "BE\u00a00403.170.701"),  # the old nine digits
+    ("0403170701", "0403.170.701"),  # no country code: the enterprise number alone
+    ("NL004495445B01", "NL004495445B01"),  # the Dutch btw-id is written in one piece
+    ("nl 0044.95.445.B.01", "NL004495445B01"),
+    ("DE 136 695 976", "DE136695976"),  # another EU number: compact, with its country
+    ("BE0403170702", "BE0403170702"),  # not a valid number: as written
+    ("", ""),
+])
+def test_vat_numbers_are_written_the_way_their_country_writes_them(written, shown) -> None:
+    from casebook.letters.formats import vat_number
+
+    assert vat_number(written) == shown
+
+
+@pytest.mark.parametrize("language, words", [
+    ("nl", ("ondernemingsnummer BE\u00a00403.170.701", "Btw-nummer: BE\u00a00417.497.106")),
+    ("fr", ("numéro d'entreprise BE\u00a00403.170.701", "Numéro de TVA : BE\u00a00417.497.106")),
+    ("en", ("company number BE\u00a00403.170.701", "VAT number: BE\u00a00417.497.106")),
+])
+def test_letters_show_the_creditors_and_debtors_numbers_formatted(language, words) -> None:
+    case = make_case(language=language, vat="BE0417497106")
+    book = make_book(case)
+    files = letters.render_action(book, case, action(), book_root=NO_BOOK)
+    md, html = files["actions/2026-11-22-reminder.md"].decode(), \
+        files["actions/2026-11-22-reminder.html"].decode()
+    assert words[0] in md and "BE0403170701" not in md
+    # the letterhead, the signature and the footer
+    assert html.count("BE\u00a00403.170.701") == 3 and "BE0403170701" not in html
+    handover = letters.render_letter(book, case, action("handover", stage="agency",
+                                                        channel="agency", kind="handover"),
+                                     book_root=NO_BOOK).markdown
+    assert words[0] in handover and words[1] in handover
+
+
+def test_a_template_formats_a_number_of_its_own_with_the_vat_filter(tmp_path) -> None:
+    folder = tmp_path / "policies" / "letters" / "nl"
+    folder.mkdir(parents=True)
+    (folder / "reminder.md").write_text('# Nummer\n\n{{ "nl0044.95.445.b.01" | vat }}\n')
+    case = make_case()
+    md = letters.render_letter(make_book(case), case, action(), book_root=tmp_path).markdown
+    assert md.endswith("\n\nNL004495445B01\n")

@@ -69,7 +69,7 @@ def test_reminder_contains_everything_the_seed_lists() -> None:
         "BIC: GKCCBEBB",
         "Gestructureerde mededeling: +++010/8068/17183+++",  # the oldest open invoice's own
         "Studio Noord BV",
-        "BE0403170701",
+        "BE 0403.170.701",  # the creditor's enterprise number, as written in Belgium
     ]:
         assert expected.replace(" ", "\u00a0") in md.replace(" ", "\u00a0"), expected
     assert md.startswith("# Betalingsherinnering: facturen 2026-0042, 2026-0050\n")
@@ -85,7 +85,7 @@ def test_printable_html_has_window_address_letterhead_and_qr() -> None:
     for line in ["Bakkerij Janssens BV", "t.a.v. Mevrouw De Smet", "Stationsstraat 5",
                  "2000 Antwerpen"]:
         assert line in window.group(1)
-    assert '<header class="letterhead">' in html and "Ondernemingsnr. BE0403170701" in html
+    assert '<header class="letterhead">' in html and "Ondernemingsnr. BE\u00a00403.170.701" in html
     assert "<svg" in html and "</svg>" in html  # QR code inline
     assert "<table>" in html and "<td>2026-0042</td>" in html
     assert "{{" not in html and "{%" not in html
