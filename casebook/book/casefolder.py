@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from casebook.book.errors import Problem
+from casebook.book.creditors import CREDITOR_FILE, CaseCreditor
 from casebook.book.fields import SLUG_RE
 from casebook.book.loadcache import CaseCache
 from casebook.book.model import Case, Invoice
@@ -139,11 +140,26 @@ def _assemble(
     invoices = _apply_credits(records["invoice"], records["credit"], problems)
     return replace(
         debtor,
+        creditor=_read_creditor(folder, case_id, entries.get(CREDITOR_FILE), problems),
         invoices=tuple(sorted(invoices, key=_invoice_order)),
         payments=tuple(sorted(records["payment"], key=_dated_order)),
         notes=tuple(sorted(records["note"], key=_dated_order)),
         actions=tuple(sorted(records["action"], key=_dated_order)),
     )
+
+
+def _read_creditor(folder: str, case_id: str, entry: os.DirEntry | None,
+                   problems: list[Problem]) -> CaseCreditor | None:
+    """`creditor.yaml`: whose claim the case is, in a book of many creditors (an agency's)."""
+    if entry is None:
+        return None
+    rel = f"{folder}/{CREDITOR_FILE}"
+    if not entry.is_file(follow_symlinks=False):
+        problems.append(Problem(rel, 1, "not a regular file (symlinks are not followed)"))
+        return None
+    record, found = read_entry("creditor", rel, case_id, entry)
+    problems += found
+    return record
 
 
 def _invoice_order(invoice: Invoice) -> tuple:

@@ -17,10 +17,12 @@ Validator = Callable[[Book], Iterable[Problem]]
 
 
 def unique_invoice_numbers(book: Book) -> Iterator[Problem]:
-    first: dict[str, Source] = {}
+    """Per creditor: an agency's book holds invoices of many (`creditor.yaml`)."""
+    first: dict[tuple[str, str], Source] = {}
     for case in book.cases.values():
+        whose = case.creditor.creditor.name if case.creditor else ""
         for invoice in case.invoices:
-            seen = first.setdefault(invoice.number, invoice.source)
+            seen = first.setdefault((whose, invoice.number), invoice.source)
             if seen is not invoice.source:
                 yield Problem.at(
                     invoice.source.at("number"),

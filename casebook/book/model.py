@@ -8,12 +8,13 @@ Nothing here reads files or knows about git: `casebook.book.load` builds these v
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from casebook.book.creditors import CaseCreditor
     from casebook.book.rates import RateTables
 
 
@@ -352,6 +353,8 @@ class Case(_Record):
     notes: tuple[Note, ...] = ()
     actions: tuple[Action, ...] = ()
     source: Source = Source("")
+    creditor: "CaseCreditor | None" = None
+    """`creditor.yaml`: whose claim it is, in a book of many creditors (None: the book's)."""
 
     @property
     def folder(self) -> str:
@@ -377,4 +380,13 @@ class Book:
         )
 
     def language_of(self, case: Case) -> str:
-        return case.language or self.settings.language
+        return case.language or self.settings_of(case).language
+
+    def settings_of(self, case: Case) -> Settings:
+        """The settings that apply to `case`: the book's, or its `creditor.yaml`'s values."""
+        c = case.creditor
+        if c is None:
+            return self.settings
+        return replace(self.settings, creditor=c.creditor, jurisdiction=c.jurisdiction,
+                       currency=c.currency, language=c.language or self.settings.language,
+                       contract=c.contract)

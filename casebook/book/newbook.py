@@ -23,6 +23,7 @@ SCHEMA_GLOBS = {
     "payment": ["cases/*/payments/*.yaml"],
     "policy": ["policies/*.yaml"],
     "action": ["cases/*/actions/*.yaml"],
+    "creditor": ["cases/*/creditor.yaml"],
 }
 
 GITIGNORE = """\

@@ -1,5 +1,5 @@
 """One file of a case folder -> its record: the debtor, an invoice, a credit note, a
-payment, a note or an action.
+payment, a note, an action or the case's creditor (`creditor.yaml`, in an agency's book).
 
 `read_file` is pure (bytes in, a record and problems out), so it can be fuzzed on its own
 and its results cached; `read_entry` adds reading the bytes of one folder entry. Separate
@@ -181,6 +181,12 @@ def _build_action(v: dict, source: Source, case_id: str, stem: str, body: str, r
     )
 
 
+def _build_creditor(v: dict, source: Source, case_id: str, stem: str, body: str, r: Reader) -> Any:
+    from casebook.book.creditors import build_case_creditor
+
+    return build_case_creditor(v, source) if "creditor" in v and "jurisdiction" in v else None
+
+
 _BUILDERS = {
     "debtor": _build_debtor,
     "invoice": _build_invoice,
@@ -188,6 +194,7 @@ _BUILDERS = {
     "payment": _build_payment,
     "note": _build_note,
     "action": _build_action,
+    "creditor": _build_creditor,
 }
 
 

@@ -39,6 +39,15 @@ CREDITOR = Spec(
     ),
 )
 
+CONTRACT = Spec(
+    "the contract terms",
+    (
+        Key("interest_rate", "percent"),
+        Key("damages_percent", "percent"),
+        Key("damages_minimum", "amount0"),
+    ),
+)
+
 SETTINGS = Spec(
     "casebook.yaml",
     (
@@ -70,19 +79,8 @@ SETTINGS = Spec(
             ),
             doc="SMTP settings; credentials come from the environment only.",
         ),
-        Key(
-            "contract",
-            "object",
-            spec=Spec(
-                "the contract terms",
-                (
-                    Key("interest_rate", "percent"),
-                    Key("damages_percent", "percent"),
-                    Key("damages_minimum", "amount0"),
-                ),
-            ),
-            doc="Clauses of your general terms (business debtors only).",
-        ),
+        Key("contract", "object", spec=CONTRACT,
+            doc="Clauses of your general terms (business debtors only)."),
         Key("postage", "amount0", doc="Postage of a paper reminder."),
         Key("site", "object", spec=Spec("the site settings", (Key("title", "text"),))),
         Key("insight", "object", spec=Spec("the insight settings", (
@@ -239,6 +237,19 @@ ACTION = Spec(
     ),
 )
 
+CASE_CREDITOR = Spec(
+    "creditor.yaml",
+    (
+        Key("creditor", "object", required=True, spec=CREDITOR,
+            doc="Whose claim the case is, when the book holds the cases of many creditors."),
+        Key("jurisdiction", "enum", required=True, choices=("BE", "NL"),
+            doc="Which late-payment law applies to this creditor's claims."),
+        Key("currency", "enum", choices=("EUR",)),
+        Key("language", "enum", choices=("nl", "fr", "en"), doc="The creditor's language."),
+        Key("contract", "object", spec=CONTRACT, doc="The creditor's general terms."),
+    ),
+)
+
 FILE_TYPES: dict[str, Spec] = {
     "settings": SETTINGS,
     "debtor": DEBTOR,
@@ -248,6 +259,7 @@ FILE_TYPES: dict[str, Spec] = {
     "note": NOTE,
     "policy": POLICY,
     "action": ACTION,
+    "creditor": CASE_CREDITOR,
 }
 
 # -- JSON Schema -------------------------------------------------------------------------

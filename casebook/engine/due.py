@@ -98,7 +98,7 @@ def case_state(book: Book, case: Case, today: date) -> CaseState:
     if policy is None:
         wanted = case.policy or case.segment or book.settings.default_policy
         return CaseState(case.id, "", Status.OPEN, waiting=f"no policy {wanted!r} in the book")
-    return _evaluate(CaseFacts(case, policy, today, book.settings.jurisdiction))
+    return _evaluate(CaseFacts(case, policy, today, book.settings_of(case).jurisdiction))
 
 
 def schedule(book: Book, case: Case, today: date, until: date) -> list[DueAction]:
@@ -119,7 +119,7 @@ def schedule(book: Book, case: Case, today: date, until: date) -> list[DueAction
     timeline: list[DueAction] = []
     day = today
     while day <= until:
-        state = _evaluate(CaseFacts(simulated, policy, day, book.settings.jurisdiction))
+        state = _evaluate(CaseFacts(simulated, policy, day, book.settings_of(case).jurisdiction))
         if state.due is not None:
             timeline.append(state.due)
             simulated = replace(simulated, actions=(*simulated.actions, as_action(state.due)))

@@ -1,5 +1,7 @@
 """The dossier an agency bundle carries at its top: `claim.json`, `claim.html` (readable,
-self-contained), `timeline.md` (the case's events and history) and `MANIFEST.sha256`.
+self-contained), `timeline.md` (the case's events and history), `creditor.yaml` (whose claim
+it is: the creditor, jurisdiction, language, contract terms, for an agency's book of many
+creditors; `casebook receive` puts it in the case folder) and `MANIFEST.sha256`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Iterable
 
 from casebook.book.model import Book, Case
 
-DOSSIER = ("claim.json", "claim.html", "timeline.md", "MANIFEST.sha256")
+DOSSIER = ("claim.json", "claim.html", "timeline.md", "creditor.yaml", "MANIFEST.sha256")
 
 
 def claim_json(root: Path, book: Book, case: Case, today: date) -> dict[str, Any]:
@@ -28,13 +30,17 @@ def dossier_files(
     book: Book, case: Case, claim: dict[str, Any], history: list[dict[str, str]], *,
     today: date, head: str,
 ) -> dict[str, bytes]:
-    """`claim.json`, `claim.html` and `timeline.md` (the manifest is made over the whole
-    last commit, with these in it: `manifest_text`)."""
+    """`claim.json`, `claim.html`, `timeline.md` and `creditor.yaml` (the manifest is made
+    over the whole last commit, with these in it: `manifest_text`)."""
+    from casebook.book.creditors import from_settings
+    from casebook.book.dump import to_yaml
+
     timeline = timeline_markdown(book, case, history, today=today, head=head)
     return {
         "claim.json": (json.dumps(claim, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"),
         "claim.html": claim_html(book, case, claim).encode("utf-8"),
         "timeline.md": timeline.encode("utf-8"),
+        "creditor.yaml": to_yaml(from_settings(book.settings_of(case)).to_mapping()),
     }
 
 
@@ -116,7 +122,7 @@ def claim_html(book: Book, case: Case, claim: dict[str, Any]) -> str:
 
     t = LABELS.get(book.language_of(case), LABELS["en"])
     cur = claim.get("currency", "")
-    creditor = book.settings.creditor
+    creditor = book.settings_of(case).creditor
 
     def party(title: str, name: str, lines: Iterable[str]) -> str:
         rows = "".join(f"<br>{e(line)}" for line in lines if line)
@@ -220,7 +226,7 @@ def timeline_markdown(
     lines = [
         f"# {t['timeline']}: {case.name} ({case.id})",
         "",
-        f"{book.settings.creditor.name}, {today.isoformat()}; book commit `{head}`.",
+        f"{book.settings_of(case).creditor.name}, {today.isoformat()}; book commit `{head}`.",
         "",
         f"## {t['events']}",
         "",

@@ -175,7 +175,7 @@ def claim_for(
         options=options or LawOptions(), charges=charges, fee=fee if fee > 0 else ZERO,
         channel=str(channel) if channel else None, actions=actions,
     )
-    jurisdiction = book.settings.jurisdiction
+    jurisdiction = book.settings_of(case).jurisdiction
     outcome = (law_nl if jurisdiction == "NL" else law_be).apply(context)
 
     lines = []

@@ -86,7 +86,7 @@ class Context:
 
     @property
     def contract(self) -> ContractTerms:
-        return self.book.settings.contract
+        return self.book.settings_of(self.case).contract
 
     def wants(self, charge: Charge) -> bool:
         return self.charges is None or charge in self.charges
