@@ -137,11 +137,13 @@ _HELD = "\x00"  # stands for a kept space while wrapping (not whitespace to text
 def _wrap(text: str, width: int) -> str:
     """Wrapped at `width`, between words only: an amount (`€ 1.350,00`, with its no-break
     space), an IBAN group or an address is never split, a long word overruns the line."""
-    return "\n".join(
+    filled = "\n".join(
         textwrap.fill(_KEPT_SPACE.sub(_HELD, line.replace(_HELD, "")), width,
                       break_long_words=False, break_on_hyphens=False).replace(_HELD, " ")
         for line in text.split("\n")
     )
+    # A kept space may end a line where a second space let it break (`«  x`).
+    return "\n".join(line.rstrip(" ") for line in filled.split("\n"))
 
 
 __all__ = ["WIDTH", "markdown_to_text"]
