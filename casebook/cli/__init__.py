@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "trail",
     "new",
     "preview",
+    "office",
     # -- helpers add their module here, one line each --
 ]
 
