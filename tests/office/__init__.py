@@ -1,0 +1,1 @@
+"""Tests of casebook.office: many books at once."""
