@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "casebook"
 PURE = ("engine", "money")
 STAGES = ("book", "engine", "money", "record", "letters", "insight", "site", "export",
-          "imports", "cli")
+          "imports", "office", "cli")
 
 #: Calls that read the clock or touch the disk, by the attribute name they end in.
 IMPURE_CALLS = {
