@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "new",
     "preview",
     "office",
+    "agency",
     # -- helpers add their module here, one line each --
 ]
 

@@ -43,6 +43,8 @@ def _zone(timezone: str) -> ZoneInfo:
     is_flag=True,
     help="Export even when files of this case name another debtor (check them first).",
 )
+@click.option("--back", is_flag=True,
+              help="In the agency's book: the case's payments and notes, back to its creditor.")
 @book_option
 @json_option
 @handle_errors
@@ -52,6 +54,7 @@ def export(
     yes: bool,
     today: date | None,
     allow_mentions: bool,
+    back: bool,
     book_root: Path,
     as_json: bool,
 ) -> None:
@@ -66,10 +69,17 @@ def export(
     (actions/DATE-handover.yaml, with the bundle's SHA-256) and committed, and casebook
     sends no more reminders on the case. On a terminal it asks first (--yes does not).
 
+    With --back, in the agency's book: a bundle of the payments and notes the agency
+    recorded in the case, for its creditor's `casebook receive` (nothing else goes back).
+
     \b
     Example:
       casebook export bakkerij-janssens --out janssens.bundle
     """
+    if back:
+        from .agency import export_back
+
+        return export_back(case_id, out, today, book_root, as_json)
     from casebook.export.bundle import export_case
     from casebook.book.load import load_book
 

@@ -48,7 +48,8 @@ class ForeignTerms:
     """Recognises, in any text, what identifies another debtor than `own`.
 
     Terms: case id, name, contact, email, VAT, IBANs, invoice numbers and references of
-    every other case of the book, and the ids of cases seen only in the history. Terms
+    every other case of the book (in an agency's book also the name, email, VAT and IBAN of
+    its creditor, `creditor.yaml`), and the ids of cases seen only in the history. Terms
     shorter than four characters, or shared with the own case, are ignored.
     """
 
@@ -98,6 +99,9 @@ def _terms_of(case: Case | None) -> list[str]:
     if case is None:
         return []
     terms = [case.id, case.name, case.contact, case.email, case.vat, *case.iban]
+    if case.creditor is not None:  # in an agency's book: whose claim it is counts too
+        c = case.creditor.creditor
+        terms += [c.name, c.email, c.vat, c.iban]
     for invoice in case.invoices:
         terms += [invoice.number, invoice.reference]
     return [t for t in terms if t]
