@@ -76,6 +76,7 @@ def read_settings(root: Path, problems: list[Problem]) -> Settings:
         postage=v.get("postage", Decimal("0.00")),
         site=dict(v.get("site", {})),
         insight=dict(v.get("insight", {})),
+        letters=dict(v.get("letters", {})),
         source=source,
     )
 

@@ -182,6 +182,8 @@ class Settings:
     site: dict = field(default_factory=dict)
     insight: dict = field(default_factory=dict)
     """Overrides of the segment-suggestion rules."""
+    letters: dict = field(default_factory=dict)
+    """`pdf` (`none`, `paper`, `all`: which letters get a PDF) and `window` (`left`, `right`)."""
     source: Source = Source("casebook.yaml")
 
 

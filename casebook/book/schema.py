@@ -83,6 +83,13 @@ SETTINGS = Spec(
             doc="Clauses of your general terms (business debtors only)."),
         Key("postage", "amount0", doc="Postage of a paper reminder."),
         Key("site", "object", spec=Spec("the site settings", (Key("title", "text"),))),
+        Key("letters", "object", spec=Spec("the letter settings", (
+            Key("pdf", "enum", choices=("none", "paper", "all"),
+                doc="Which letters also get a PDF/A: none (default), paper (letter and "
+                    "registered), all (emails too, attached)."),
+            Key("window", "enum", choices=("left", "right"),
+                doc="The window side of your envelopes (DIN 5008 form B; default left)."),
+        ))),
         Key("insight", "object", spec=Spec("the insight settings", (
             Key("chronic_late_days", "int"),
             Key("chronic_late_share", "percent"),
