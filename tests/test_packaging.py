@@ -30,6 +30,9 @@ def test_wheel_holds_the_shipped_folders(wheel):
         assert any(n.startswith(f"casebook/_shipped/{folder}/") for n in names), folder
     assert "casebook/_shipped/casebook.yaml" in names
     assert any(n.startswith("casebook/data/schemas/") for n in names)
+    # The PDF letters' stylesheet and the fonts they embed, with the fonts' license.
+    for asset in ("print.css", "fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf", "fonts/LICENSE"):
+        assert f"casebook/letters/letter_assets/{asset}" in names, asset
     assert not any("/tests/" in n or n.startswith("tests/") for n in names)
 
 
