@@ -10,6 +10,7 @@ settings that apply to one case: the book's, with that file's values in their pl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from casebook.book.model import Address, ContractTerms, Creditor, Source, _Record
@@ -28,6 +29,8 @@ class CaseCreditor(_Record):
     """Empty: the book's."""
     contract: ContractTerms = ContractTerms()
     source: Source = Source("")
+    received: date | None = None
+    """The day the agency first received the case (None: not received, or an older file)."""
 
     def to_mapping(self) -> dict[str, Any]:
         """The file's content (empty values left out), as `creditor_file` writes it."""
@@ -61,6 +64,7 @@ def build_case_creditor(v: dict, source: Source) -> CaseCreditor:
         language=v.get("language", ""),
         contract=ContractTerms(**v["contract"]) if "contract" in v else ContractTerms(),
         source=source,
+        received=v.get("received"),
     )
 
 

@@ -254,6 +254,9 @@ CASE_CREDITOR = Spec(
         Key("currency", "enum", choices=("EUR",)),
         Key("language", "enum", choices=("nl", "fr", "en"), doc="The creditor's language."),
         Key("contract", "object", spec=CONTRACT, doc="The creditor's general terms."),
+        Key("received", "date",
+            doc="When the agency first received the case (`casebook receive` writes it): "
+                "what was done before is the creditor's history, not the agency's work."),
     ),
 )
 

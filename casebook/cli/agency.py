@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from .common import book_option, clock_today, echo_json, handle_errors, json_option
+from .common import book_option, clock_today, echo_json, handle_errors, json_option, today_option
 
 
 def _now(timezone: str) -> datetime:
@@ -22,10 +22,12 @@ def _now(timezone: str) -> datetime:
 @click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as", "as_id", metavar="CASE-ID",
               help="Take the case in under this id (when its own is taken in this book).")
+@today_option
 @book_option
 @json_option
 @handle_errors
-def receive(bundle: Path, as_id: str | None, book_root: Path, as_json: bool) -> None:
+def receive(bundle: Path, as_id: str | None, today: date | None, book_root: Path,
+            as_json: bool) -> None:
     """Take a bundle into the book: a case handed over, or its payments and notes back.
 
     In the agency's book, a handover bundle (`casebook export` of a creditor) becomes the
@@ -46,7 +48,9 @@ def receive(bundle: Path, as_id: str | None, book_root: Path, as_json: bool) -> 
     from casebook.export.receive import receive_bundle
 
     settings = load_book(book_root).book.settings
-    result = receive_bundle(book_root, bundle, when=_now(settings.timezone), as_id=as_id)
+    when = _now(settings.timezone)
+    result = receive_bundle(book_root, bundle, when=when, as_id=as_id,
+                            received_on=today or when.date())
     if as_json:
         echo_json({"case": result.case_id, "kind": result.kind, "commit": result.commit,
                    "new_commits": result.new_commits, "creditor": result.creditor,

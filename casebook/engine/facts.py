@@ -40,7 +40,8 @@ class CaseFacts:
         self.invoices = [i for i in case.invoices if i.issued <= today]
         self.payments = [p for p in case.payments if p.date <= today]
         self.notes = sorted((n for n in case.notes if n.date <= today), key=lambda n: (n.date, n.id))
-        self.actions = sorted((a for a in case.actions if a.date <= today), key=lambda a: (a.date, a.id))
+        self.actions = sorted((a for a in worked_actions(case) if a.date <= today),
+                              key=lambda a: (a.date, a.id))
         self.acted_today = any(a.date == today for a in self.actions)
         allocation = allocate(self.invoices, self.payments)
         self.open = list(allocation.open_invoices())  # oldest due first
@@ -125,6 +126,18 @@ class CaseFacts:
             if not done:
                 tasks.append(PhoneTask(action.stage, action.date, self.today > action.date))
         return tuple(tasks)
+
+
+def worked_actions(case: Case) -> Sequence[Action]:
+    """The actions this book's policy goes on from. In a case received from a creditor (an
+    agency's book: `creditor.yaml`), the creditor's reminders and its handover came with the
+    history and stay there as evidence, but the agency's own collection starts on the day it
+    received the case: otherwise the creditor's handover would end it before it began."""
+    creditor = case.creditor
+    if creditor is None:
+        return case.actions
+    return [a for a in case.actions if a.kind != ActionKind.HANDOVER
+            and (creditor.received is None or a.date >= creditor.received)]
 
 
 def open_disputes(notes: Iterable[Note]) -> dict[str, date]:

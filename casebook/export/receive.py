@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from casebook.book.creditors import CREDITOR_FILE, CaseCreditor
@@ -67,7 +67,7 @@ class ReceiveResult:
 
 
 def receive_bundle(root: Path, bundle: Path, *, when: datetime, as_id: str | None = None,
-                   store: Store | None = None) -> ReceiveResult:
+                   store: Store | None = None, received_on: date | None = None) -> ReceiveResult:
     """Take `bundle` into the book at `root`: a handover from a creditor, or (recognised by
     its content) the agency's payments and notes of a case back (`syncback`)."""
     from casebook.book.load import load_book
@@ -89,11 +89,12 @@ def receive_bundle(root: Path, bundle: Path, *, when: datetime, as_id: str | Non
             from casebook.export.takeback import receive_back
 
             return receive_back(store, book, incoming, when=when, as_id=as_id)
-        return _receive_handover(store, book, incoming, when=when, target=as_id or incoming.case_id)
+        return _receive_handover(store, book, incoming, when=when, target=as_id or incoming.case_id,
+                                 received_on=received_on or when.date())
 
 
 def _receive_handover(store: Store, book, incoming: Incoming, *, when: datetime,  # type: ignore[no-untyped-def]
-                      target: str) -> ReceiveResult:
+                      target: str, received_on: date) -> ReceiveResult:
     root = store.root
     check_manifest(incoming)
     creditor = _creditor_of(incoming, target)
@@ -125,11 +126,14 @@ def _receive_handover(store: Store, book, incoming: Incoming, *, when: datetime,
         return ReceiveResult(target, HANDOVER, None, 0, creditor.creditor.name, again=True, already=True)
     git(root, "fetch", "-q", "--no-tags", str(incoming.scratch), "main")
     new = len(out(root, "rev-list", incoming.tip, "--not", head).split())
-    theirs = arranged(root, incoming.tip, incoming.case_id)
+    # The first day of the agency's own work on the case, kept through later handovers.
+    received = (existing.creditor.received if existing is not None and existing.creditor
+                and existing.creditor.received else received_on)
+    theirs = arranged(root, incoming.tip, incoming.case_id, received=received)
     if previous is None:
         merged = theirs
     else:
-        base = arranged(root, previous[0], previous[1])
+        base = arranged(root, previous[0], previous[1], received=received)
         merged = merge_subtrees(root, base, out(root, "rev-parse", f"HEAD:{folder}"), theirs, folder)
     operator = book.settings.operator
     message = _message(incoming, target, creditor.creditor.name, again=previous is not None)
@@ -187,6 +191,16 @@ def received_tips(root: Path, case_id: str) -> list[tuple[str, str, str]]:
     return tips
 
 
+def _with_received(root: Path, blob: str, received: date) -> str:
+    """The creditor's `creditor.yaml` with the day of reception added (a new blob)."""
+    text = git(root, "cat-file", "blob", blob).stdout
+    if b"\nreceived:" in b"\n" + text:
+        return blob
+    text = text + (b"" if text.endswith(b"\n") or not text else b"\n")
+    text += f"received: {received.isoformat()}\n".encode()
+    return out(root, "hash-object", "-w", "--stdin", data=text)
+
+
 def _commits(log: str) -> list[tuple[str, str]]:
     parts = log.split("\x00")
     return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
@@ -202,9 +216,10 @@ def _trailer_lines(body: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def arranged(root: Path, tip: str, case_id: str) -> str:
+def arranged(root: Path, tip: str, case_id: str, *, received: date) -> str:
     """The tree of the case as received from `tip`: its case folder, the dossier files in
-    `dossier/`, `creditor.yaml` at the top of the folder."""
+    `dossier/`, `creditor.yaml` at the top of the folder, saying since when the agency
+    works the case (`received:`)."""
     listing = out(root, "ls-tree", "-z", tip).split("\x00")
     entries = out(root, "ls-tree", "-z", f"{tip}:cases/{case_id}").split("\x00")
     rows = [e for e in entries if e]
@@ -217,7 +232,8 @@ def arranged(root: Path, tip: str, case_id: str) -> str:
         if name == CREDITOR_FILE:
             if CREDITOR_FILE in names:
                 raise BookError(f"the case folder already holds a {CREDITOR_FILE}; nothing was received")
-            rows.append(f"{info}\t{name}")
+            mode, kind, blob = info.split()
+            rows.append(f"{mode} {kind} {_with_received(root, blob, received)}\t{name}")
         else:
             dossier.append(f"{info}\t{name}")
     if dossier:

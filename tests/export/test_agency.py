@@ -137,7 +137,7 @@ def handed(world: dict[str, Path]) -> dict[str, Path]:
     tmp, studio, agency = world["tmp"], world["studio"], world["agency"]
     bundle = tmp / "janssens-1.bundle"
     run("export", CASE, "--yes", "--out", str(bundle), "--today", "2026-11-24", "--book", str(studio))
-    said = run("receive", str(bundle), "--book", str(agency))
+    said = run("receive", str(bundle), "--today", "2026-11-25", "--book", str(agency))
     assert f"Received cases/{CASE}/ from Studio Noord BV" in said
     # The agency works the case: a payment, a call, a letter of its own, and a bank import
     # that also books a payment of another creditor's case.
@@ -300,3 +300,21 @@ def test_uncommitted_changes_in_the_folder_are_refused(handed) -> None:
         assert "uncommitted changes" in fails("receive", str(handed["bundle"]), "--book", str(agency))
     finally:
         os.unlink(draft)
+
+
+def test_the_agency_works_the_case_under_its_own_policy(handed) -> None:
+    """The creditor's reminders and handover came with the history (the second handover
+    brings the record of the first); the agency's collection starts on the day it received
+    the case, under its own policy, and is not ended by the creditor's handover."""
+    agency = handed["agency"]
+    files = git(agency, "ls-files", f"cases/{CASE}/actions").split()
+    assert f"cases/{CASE}/actions/2026-11-24-handover.yaml" in files
+    creditor = yaml.safe_load((agency / f"cases/{CASE}/creditor.yaml").read_text())
+    assert str(creditor["received"]) == "2026-11-25"  # the first reception, kept
+    data = yaml.safe_load(run("status", "--json", "--today", "2026-12-28", "--book", str(agency)))
+    row = next(r for r in data["cases"] if r["case"] == CASE)
+    assert row["status"] == "open" and row["next_action"]["stage"] == "reminder", row
+    said = run("advance", CASE, "--today", "2026-12-28", "--book", str(agency))
+    assert "took 1 action(s)" in said, (row, said) and f"{CASE}: " in said
+    run("check", "--book", str(agency))
+    run("verify", "--book", str(agency))
