@@ -124,8 +124,8 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
 
     stem = action.stem
     seed = hashlib.sha256(f"{case.id}/{stem}".encode("utf-8")).hexdigest()
-    subject, body = split_subject(letter.markdown)
-    text = markdown_to_text(body)
+    subject, _ = split_subject(letter.markdown)
+    text = markdown_to_text(letter.markdown, without_subject=True)  # parsed once, with the HTML
     sender = sender_address(book)
     if not sender:
         raise BookError(

@@ -37,8 +37,17 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=4)
+def tokens(text: str) -> tuple:
+    """The parsed Markdown, shared by the HTML here and the plain text of the same letter
+    (`casebook.letters.plaintext`): parsing is most of the cost of both, and neither
+    renderer changes the tokens."""
+    return tuple(_markdown().parse(text))
+
+
 def markdown_to_html(text: str) -> str:
-    return _markdown().render(text)
+    md = _markdown()
+    return md.renderer.render(list(tokens(text)), md.options, {})
 
 
 def split_subject(markdown: str) -> tuple[str, str]:

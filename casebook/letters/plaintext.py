@@ -14,17 +14,22 @@ import textwrap
 
 from markdown_it.tree import SyntaxTreeNode
 
-from casebook.letters.markup import _markdown
+from casebook.letters.markup import tokens
 
 #: Where paragraphs wrap: what a mail program shows without scrolling (RFC 3676's advice).
 WIDTH = 72
 _GAP = "  "  # between the columns of a table
 
 
-def markdown_to_text(markdown: str, width: int = WIDTH) -> str:
-    """The text of a letter body: blocks one blank line apart, ending in a newline."""
-    tree = SyntaxTreeNode(_markdown().parse(markdown))
-    text = "\n\n".join(_blocks(tree.children, width))
+def markdown_to_text(markdown: str, width: int = WIDTH, *, without_subject: bool = False) -> str:
+    """The text of a letter body: blocks one blank line apart, ending in a newline.
+    `without_subject` leaves out a first `# ` heading, the subject an email carries in its
+    header (as `markup.split_subject` does, but on the tokens the HTML was made from)."""
+    nodes = SyntaxTreeNode(list(tokens(markdown))).children
+    if without_subject and nodes and nodes[0].type == "heading" and nodes[0].tag == "h1" \
+            and nodes[0].markup == "#":
+        nodes = nodes[1:]
+    text = "\n\n".join(_blocks(nodes, width))
     return text.strip("\n") + "\n" if text.strip() else ""
 
 
