@@ -116,9 +116,13 @@ def _zone(book: Book) -> ZoneInfo:
         return ZoneInfo("Europe/Brussels")
 
 
-def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") -> bytes:
+def build_email(
+    book: Book, case: Case, action: "ActionLike", letter: "Letter", *, pdf: bytes | None = None
+) -> bytes:
     """The `.eml` of an emailed letter: text (`casebook.letters.plaintext`) and HTML
-    alternatives, the printable letter attached, the QR code inline in the HTML part."""
+    alternatives, the printable letter attached, the QR code inline in the HTML part; with
+    `pdf`, the letter as PDF attached beside the HTML, named for its reader
+    (`casebook.letters.letter.pdf_filename`)."""
     from casebook.letters.markup import split_subject
     from casebook.letters.plaintext import markdown_to_text
 
@@ -153,8 +157,15 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
     html = _email_html(letter, subject)
     png = _qr_png(letter) if letter.qr_payload else None
     attachment = letter.html.encode("utf-8")
+    paper = None
+    if pdf is not None:
+        from casebook.letters.letter import pdf_filename
+
+        name = pdf_filename(language=book.language_of(case), template=str(
+            letter.context.get("template", "")), invoices=action.invoices, when=action.date)
+        paper = (pdf, name)
     if _FAST_MIME and _SIMPLE_NAME.fullmatch(stem):
-        msg = _assembled(headers, text, html, png, attachment, stem=stem, seed=seed)
+        msg = _assembled(headers, text, html, png, attachment, stem=stem, seed=seed, pdf=paper)
         return msg.as_bytes(policy=EMAIL_POLICY)
 
     msg = EmailMessage(policy=EMAIL_POLICY)
@@ -168,6 +179,8 @@ def build_email(book: Book, case: Case, action: "ActionLike", letter: "Letter") 
             png, maintype="image", subtype="png", cid="<qr@casebook>", filename="qr.png",
         )
     msg.add_attachment(attachment, maintype="text", subtype="html", filename=f"{stem}.html")
+    if paper is not None:
+        msg.add_attachment(paper[0], maintype="application", subtype="pdf", filename=paper[1])
     _fix_boundaries(msg, seed)
     return msg.as_bytes(policy=EMAIL_POLICY)
 
@@ -179,7 +192,7 @@ _SIMPLE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 def _assembled(
     headers: list[tuple[str, str]], text: str, html: str, png: bytes | None, attachment: bytes,
-    *, stem: str, seed: str,
+    *, stem: str, seed: str, pdf: tuple[bytes, str] | None = None,
 ) -> EmailMessage:
     """The message `build_email`'s `set_content`, `add_alternative`, `add_related`,
     `add_attachment` and `_fix_boundaries` make, put together directly: the same headers in
@@ -218,9 +231,12 @@ def _assembled(
              bytes_part(png, "image/png", "qr.png", [("Content-ID", "<qr@casebook>")])],
         )
     alternative = part([("Content-Type", f"multipart/alternative; {boundary(1)}")], [plain, rich])
+    attached = [bytes_part(attachment, "text/html", f"{stem}.html", [])]
+    if pdf is not None:
+        attached.append(bytes_part(pdf[0], "application/pdf", pdf[1], []))
     return part(
         [*headers, ("MIME-Version", "1.0"), ("Content-Type", f"multipart/mixed; {boundary(0)}")],
-        [alternative, bytes_part(attachment, "text/html", f"{stem}.html", [])],
+        [alternative, *attached],
     )
 
 

@@ -7,6 +7,8 @@ folder:
 - `actions/<stem>.html`  the printable A4 letter: letterhead, the address placed for a
                          window envelope, the body, the payment details and an EPC QR code;
 - `actions/<stem>.eml`   for the email channel, the RFC 5322 message (see `casebook.letters.email`).
+- `actions/<stem>.pdf`   when the book asks for PDFs (`letters: {pdf: paper | all}`), the
+                         printable page as PDF/A (`casebook.letters.pdf`), attached to the email.
 
 Templates are the book's `policies/letters/<lang>/<name>.md` when present, else the shipped
 ones; they are rendered in a sandbox (`casebook.letters.templating`). The first `# ` heading of a
@@ -23,6 +25,7 @@ locales and filters in `casebook.letters.formats`, the locked-down Markdown in
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -87,6 +90,26 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
 
 #: Channels whose document goes to the debtor (and so gets an address window).
 _POSTED = {Channel.EMAIL.value, Channel.LETTER.value, Channel.REGISTERED.value}
+
+#: Which channels get a PDF, by the book's `letters: {pdf: ...}` (absent: none).
+PDF_CHANNELS = {
+    "none": frozenset(),
+    "paper": frozenset({Channel.LETTER.value, Channel.REGISTERED.value}),
+    "all": frozenset({Channel.LETTER.value, Channel.REGISTERED.value, Channel.EMAIL.value}),
+}
+
+#: What a PDF attachment is called, by template and language (other templates: a letter).
+PDF_WORDS: dict[str, dict[str, str]] = {
+    "pre-due": {"nl": "vervaldag", "fr": "echeance", "en": "due-date"},
+    "reminder": {"nl": "herinnering", "fr": "rappel", "en": "reminder"},
+    "second-reminder": {"nl": "tweede-herinnering", "fr": "second-rappel", "en": "second-reminder"},
+    "formal-notice": {"nl": "ingebrekestelling", "fr": "mise-en-demeure", "en": "formal-notice"},
+    "thanks": {"nl": "bedankt", "fr": "merci", "en": "thank-you"},
+    "plan-offer": {"nl": "afbetalingsplan", "fr": "plan-de-paiement", "en": "payment-plan"},
+    "plan-breach": {"nl": "afbetalingsplan-niet-nageleefd", "fr": "plan-de-paiement-non-respecte",
+                    "en": "payment-plan-missed"},
+    "": {"nl": "brief", "fr": "lettre", "en": "letter"},
+}
 
 
 class ActionLike(Protocol):
@@ -215,11 +238,31 @@ def render_action(book: Book, case: Case, action: ActionLike, *, book_root: Path
         f"actions/{stem}.md": letter.markdown.encode("utf-8"),
         f"actions/{stem}.html": letter.html.encode("utf-8"),
     }
+    pdf = None
+    if wants_pdf(book, action.channel):
+        from casebook.letters.pdf import letter_pdf  # WeasyPrint: loaded only when asked for
+
+        window = book.settings.letters.get("window", "left")
+        pdf = files[f"actions/{stem}.pdf"] = letter_pdf(letter.html, dated=action.date, window=window)
     if str(action.channel) == Channel.EMAIL.value:
         from casebook.letters.email import build_email
 
-        files[f"actions/{stem}.eml"] = build_email(book, case, action, letter)
+        files[f"actions/{stem}.eml"] = build_email(book, case, action, letter, pdf=pdf)
     return files
+
+
+def wants_pdf(book: Book, channel: Any) -> bool:
+    """Whether an action on `channel` gets a PDF in this book (`letters: {pdf: ...}`)."""
+    return str(channel) in PDF_CHANNELS.get(book.settings.letters.get("pdf", "none"), ())
+
+
+def pdf_filename(*, language: str, template: str, invoices: Sequence[str], when: date) -> str:
+    """A PDF's name for the person who receives it, in the letter's language:
+    `herinnering-2026-0097-2026-11-02.pdf` (what it is, the first invoice, the date)."""
+    words = PDF_WORDS.get(template) or PDF_WORDS[""]
+    parts = [words.get(language, words["en"]), *invoices[:1], when.isoformat()]
+    safe = (re.sub(r"[^A-Za-z0-9]+", "-", part).strip("-") for part in parts)
+    return "-".join(part for part in safe if part)[:120] + ".pdf"
 
 
 def _qr(book: Book, case: Case, *, amount: Decimal, reference: str) -> tuple[str, str, Any]:
@@ -250,7 +293,9 @@ __all__ = [
     "locale_for",
     "markdown_to_html",
     "payment_reference",
+    "pdf_filename",
     "render_action",
     "render_letter",
     "statement_for",
+    "wants_pdf",
 ]

@@ -65,7 +65,8 @@ def _render(html: str, window: str, address_pt: int | None) -> Any:
     if address_pt is not None:
         sheets = [*sheets, _address_size(os.getpid(), address_pt)]
     page = weasyprint.HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher)
-    return page.render(font_config=fonts, stylesheets=sheets)
+    return page.render(font_config=fonts, stylesheets=sheets, pdf_variant="pdf/a-3b",
+                       output_intent="srgb")
 
 
 @functools.lru_cache(maxsize=4)

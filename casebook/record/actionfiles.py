@@ -108,13 +108,15 @@ def files_of(book: Book, due: DueAction, root: Path, *, render: bool = True) -> 
     """The letter files of an action, relative to the case folder."""
     case = book.cases[due.case_id]
     try:
-        from casebook.letters.letter import render_action
+        from casebook.letters.letter import render_action, wants_pdf
     except ImportError:  # letters not installed in this build: principal-only Markdown
         render_action = None
     if not render:
         names = [f"actions/{due.stem}.md"]
         if render_action is not None:
             names.append(f"actions/{due.stem}.html")
+            if wants_pdf(book, due.channel):
+                names.append(f"actions/{due.stem}.pdf")
             if str(due.channel) == "email":
                 names.append(f"actions/{due.stem}.eml")
         return {name: b"" for name in names}

@@ -67,7 +67,7 @@ INDEX_LOCK_WAIT = 10.0
 
 # Files casebook writes into actions/ (and the temporary files of an atomic write).
 _ACTION_FILE = re.compile(
-    r"^\.?(?P<stem>\d{4}-\d{2}-\d{2}-[a-z0-9-]+)\.(md|html|eml|yaml)(\.[^/]*\.tmp)?$"
+    r"^\.?(?P<stem>\d{4}-\d{2}-\d{2}-[a-z0-9-]+)\.(md|html|pdf|eml|yaml)(\.[^/]*\.tmp)?$"
 )
 
 
@@ -166,7 +166,7 @@ def _crash_hook(phase: str, number: int) -> None:
 def recover(store: Store) -> list[str]:
     """Remove the files of actions an interrupted run wrote but never committed.
 
-    Only files that casebook itself writes (`actions/<YYYY-MM-DD>-<stage>.<md|html|eml|yaml>`
+    Only files that casebook itself writes (`actions/<YYYY-MM-DD>-<stage>.<md|html|pdf|eml|yaml>`
     and the temporary files of an atomic write) count, and only when the action's record
     `actions/<stem>.yaml` is not committed: a committed action is whole (one commit) and its
     email markers belong to `send.send_pending`. Returns the paths removed.
