@@ -75,6 +75,10 @@ operator:
   email: ""
 mail:
   send: false
+# Letters also as PDF/A: `all` (attached to emails too), `paper` (letter and registered post
+# only) or `none`; `window: right` for envelopes with the window on the right.
+letters:
+  pdf: all
 """
 
 # The values of the form, without its empty keys.
@@ -90,6 +94,7 @@ BLANK_SETTINGS = {
     "default_policy": "standard",
     "timezone": "Europe/Brussels",
     "mail": {"send": False},
+    "letters": {"pdf": "all"},
 }
 
 
