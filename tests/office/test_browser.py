@@ -54,3 +54,16 @@ def test_the_overview_and_every_book_link(driver, office_site) -> None:  # noqa:
         shown = driver.find_element("css selector", "#total-outstanding data").get_attribute("value")
         assert shown == statuses[name]["totals"]["open"], name
         assert console_errors(driver) == [], name
+
+
+def test_the_overview_has_no_serious_accessibility_violation(driver, office_site) -> None:  # noqa: F811
+    from axe_selenium_python import Axe
+
+    _, out = office_site
+    open_page(driver, out, "index.html")
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    assert results["passes"], "axe checked nothing"
+    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], axe.report(bad)
