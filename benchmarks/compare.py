@@ -1,0 +1,225 @@
+"""casebook's commands next to the machine's limit: each figure beside the fastest thing
+that does the same work without casebook.
+
+    python benchmarks/compare.py [--debtors 10000] [--keep DIR] [--reuse DIR]
+
+Builds the big book once (genhistory.py: N debtors, 3 N commits of history, about
+8.5 files a debtor) and two books where every case has an action due (advance.py: N/5 and
+N debtors), then prints one row per line: `what, figure, limit, ratio` (ratio = figure /
+limit; 1.0 would be the limit itself):
+
+- check cold (no load cache) vs libyaml's C parser alone reading every file of the book,
+  once in one process and once with one process per core;
+- check with nothing changed, and with one file changed, vs `git status --porcelain`;
+- site after one case changed vs a full build;
+- advance with N/5 and N due actions vs `git fast-import` writing the very same commits;
+- the peak RSS of each command (its own, read with `os.wait4`) vs 1 GB.
+
+Every command runs as a user runs it: `python -m casebook ...` in a subprocess. `--keep DIR`
+builds the books in DIR and keeps them; `--reuse DIR` takes the books a `--keep` run left
+there (the same --debtors) and skips building them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import advance as advance_bench  # noqa: E402
+from genhistory import debtor, generate  # noqa: E402
+
+SITE_TODAY = "2026-01-15"
+MEMORY_LIMIT_MB = 1024.0
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(what: str, figure: float, limit: float, unit: str = "s") -> None:
+    ROWS.append((what, f"{figure:.2f} {unit}", f"{limit:.2f} {unit}",
+                 f"{figure / limit:.1f}" if limit else "-"))
+    print(f"  {what}: {figure:.2f} {unit} (limit {limit:.2f} {unit})", flush=True)
+
+
+def timed(args: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one command, its own peak (not the largest child so far)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    err = process.stderr.read() if process.stderr else b""
+    if process.returncode not in ok:
+        sys.exit(f"{' '.join(args)} failed ({process.returncode}):\n{err.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024  # KB on Linux
+
+
+def casebook(*args: str, ok: tuple[int, ...] = (0, 1)) -> tuple[float, float]:
+    return timed([sys.executable, "-m", "casebook", *args], ok=ok)
+
+
+# --- libyaml alone -----------------------------------------------------------------------
+
+def book_files(root: Path) -> list[str]:
+    found = []
+    for folder, _, names in os.walk(root / "cases"):
+        found += [os.path.join(folder, n) for n in names if n.endswith((".yaml", ".md"))]
+    found.sort()
+    return found
+
+
+def parse_files(paths: list[str]) -> int:
+    """Read and parse every file with the C parser alone (a note's front matter only)."""
+    count = 0
+    for path in paths:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        if path.endswith(".md"):
+            text = text.split("---\n", 2)[1] if text.startswith("---\n") else ""
+        yaml.load(text, Loader=yaml.CSafeLoader)
+        count += 1
+    return count
+
+
+def yaml_floor(root: Path, processes: int) -> float:
+    started = time.perf_counter()
+    paths = book_files(root)
+    if processes == 1:
+        parse_files(paths)
+    else:
+        size = -(-len(paths) // processes)
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(parse_files, chunks)
+    return time.perf_counter() - started
+
+
+# --- the books -----------------------------------------------------------------------------
+
+def build(base: Path, debtors: int) -> None:
+    started = time.perf_counter()
+    generate(base / "history", debtors=debtors, commits=3 * debtors)
+    print(f"history book: {debtors} debtors, {3 * debtors} commits in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+    for count in advance_counts(debtors):
+        started = time.perf_counter()
+        advance_bench.make_book(base / f"advance-{count}", count)
+        print(f"advance book: {count} due actions in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def advance_counts(debtors: int) -> tuple[int, int]:
+    return (max(1, debtors // 5), debtors)
+
+
+def drop_caches(root: Path) -> None:
+    shutil.rmtree(root / ".git" / "casebook", ignore_errors=True)
+
+
+def git(root: Path, *args: str) -> str:
+    return advance_bench.git(root, *args)
+
+
+# --- the rows ------------------------------------------------------------------------------
+
+def compare_check(root: Path, rss: dict[str, float]) -> None:
+    files = len(book_files(root))
+    print(f"check, {files} files", flush=True)
+    drop_caches(root)
+    cold, rss["check cold"] = casebook("check", "--book", str(root))
+    cores = os.cpu_count() or 1
+    row("check cold vs libyaml alone, 1 process", cold, yaml_floor(root, 1))
+    row(f"check cold vs libyaml alone, {cores} processes", cold, yaml_floor(root, cores))
+
+    warm, rss["check nothing changed"] = casebook("check", "--book", str(root))
+    status, _ = timed(["git", "status", "--porcelain"], cwd=root)
+    row("check nothing changed vs git status", warm, status)
+
+    one = next(p for p in sorted((root / "cases").iterdir()) if p.is_dir()) / "debtor.yaml"
+    kept = one.read_bytes()
+    try:
+        one.write_bytes(kept + b"# changed by compare.py\n")
+        edit, rss["check one file changed"] = casebook("check", "--book", str(root))
+        status, _ = timed(["git", "status", "--porcelain"], cwd=root)
+        row("check one file changed vs git status", edit, status)
+    finally:
+        one.write_bytes(kept)
+
+
+def compare_site(root: Path, debtors: int, rss: dict[str, float], scratch: Path) -> None:
+    print("site", flush=True)
+    out = scratch / "site"
+    shutil.rmtree(out, ignore_errors=True)
+    drop_caches(root)
+    site = ("site", "--book", str(root), "--out", str(out), "--today", SITE_TODAY)
+    full, rss["site full build"] = casebook(*site, ok=(0,))
+    case = debtor(debtors // 2)
+    rel = f"cases/{case.id}/payments/{SITE_TODAY}-compare.yaml"
+    (root / rel).write_text(f'date: {SITE_TODAY}\namount: "25.00"\ninvoice: {case.invoices[0]}\n')
+    git(root, "add", "--", rel)
+    git(root, "-c", "user.name=bench", "-c", "user.email=bench@example", "commit", "-q", "-m",
+        f"{case.id}: payment received")
+    try:
+        one, rss["site one case changed"] = casebook(*site, ok=(0,))
+        row("site one case changed vs full build", one, full)
+    finally:  # the book as it was, for --reuse
+        git(root, "reset", "-q", "--hard", "HEAD~1")
+
+
+def compare_advance(pristine: Path, count: int, rss: dict[str, float], scratch: Path) -> None:
+    print(f"advance, {count} due actions", flush=True)
+    work = scratch / f"advance-{count}"
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["cp", "-a", str(pristine), str(work)], check=True)
+    seconds, rss[f"advance {count}"] = casebook(
+        "advance", "--today", advance_bench.TODAY.isoformat(), "--book", str(work), ok=(0,))
+    commits = int(git(work, "rev-list", "--count", "HEAD")) - 1
+    assert commits == count, (commits, count)
+    floor_dir = scratch / f"floor-{count}"
+    floor_dir.mkdir()
+    row(f"advance {count} due actions vs git fast-import", seconds,
+        advance_bench.fast_import_floor(work, floor_dir))
+    shutil.rmtree(work)
+    shutil.rmtree(floor_dir)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--debtors", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="build the books here and keep them")
+    parser.add_argument("--reuse", type=Path, help="the books a --keep run left here")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="casebook-compare-"))
+    base = args.reuse or args.keep or scratch / "books"
+    try:
+        if not args.reuse:
+            build(base, args.debtors)
+        rss: dict[str, float] = {}
+        compare_check(base / "history", rss)
+        compare_site(base / "history", args.debtors, rss, scratch)
+        for count in advance_counts(args.debtors):
+            compare_advance(base / f"advance-{count}", count, rss, scratch)
+        for what, peak in rss.items():
+            row(f"peak RSS {what} vs 1 GB", peak, MEMORY_LIMIT_MB, "MB")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"\n{args.debtors} debtors; machine: {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    widths = [max(len(r[i]) for r in ROWS + [("what", "figure", "limit", "ratio")]) for i in range(4)]
+    for line in [("what", "figure", "limit", "ratio"), *ROWS]:
+        print(", ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(line, widths))))
+
+
+if __name__ == "__main__":
+    main()
