@@ -18,7 +18,9 @@ WeasyPrint is imported here only, and this module only when a book asks for PDFs
 from __future__ import annotations
 
 import functools
+import multiprocessing.util
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,13 +65,13 @@ def letter_pdf(html: str | bytes, *, dated: date, window: str = "left") -> bytes
 def _render(html: str, window: str, address_pt: int | None) -> Any:
     fonts, fetcher, sheets = _setup(os.getpid(), window)
     if address_pt is not None:
-        sheets = [*sheets, _address_size(os.getpid(), address_pt)]
+        sheets = [*sheets, _address_size(os.getpid(), address_pt, window)]
     page = weasyprint.HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher)
     return page.render(font_config=fonts, stylesheets=sheets, pdf_variant="pdf/a-3b",
                        output_intent="srgb")
 
 
-@functools.lru_cache(maxsize=4)
+@functools.cache
 def _setup(pid: int, window: str) -> tuple[Any, Any, list[Any]]:
     """The font configuration, the fetcher and the print stylesheets, made once per process
     (`pid`: a forked worker makes its own) and window side: parsing them and loading the
@@ -79,15 +81,22 @@ def _setup(pid: int, window: str) -> tuple[Any, Any, list[Any]]:
     names = ["print.css"] + (["window-right.css"] if window == "right" else [])
     sheets = [weasyprint.CSS(filename=str(ASSETS / name), url_fetcher=fetcher, font_config=fonts)
               for name in names]
+    folder = getattr(fonts, "_folder", None)
+    if folder:
+        # WeasyPrint copies the @font-face fonts into a temporary folder that it removes when
+        # the configuration is collected, which a forked worker never does (it leaves with
+        # os._exit). A multiprocessing finalizer runs at the exit of this process, worker or
+        # not, and never in another one.
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(folder), True), exitpriority=0)
     return fonts, fetcher, sheets
 
 
-@functools.lru_cache(maxsize=8)
-def _address_size(pid: int, points: int) -> Any:
+@functools.cache
+def _address_size(pid: int, points: int, window: str) -> Any:
     css = (f".window address {{ font-size: {points}pt !important; line-height: 1.2 !important;"
            " padding-top: 1.5mm !important; }")
-    return weasyprint.CSS(string=css, url_fetcher=_setup(pid, "left")[1],
-                          font_config=_setup(pid, "left")[0])
+    fonts, fetcher, _ = _setup(pid, window)
+    return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)
 
 
 def _address_fits(document: Any) -> bool:

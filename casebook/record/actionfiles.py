@@ -79,6 +79,10 @@ def action_commits(
     try:
         with multiprocessing.get_context("fork").Pool(processes=min(cores, 8)) as pool:
             yield from pool.imap(_render_in_worker, due_now, chunksize=8)
+            # Workers that leave normally run their exit handlers (the PDF renderer's
+            # temporary font copies are removed); `with` alone would kill them.
+            pool.close()
+            pool.join()
     finally:
         _WORKER = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.server
+import multiprocessing
 import os
 import re
 import shutil
@@ -256,6 +257,23 @@ def test_pdf_a_with_the_letters_dates_and_every_font_embedded(rendered):
         name, emb = row.split()[0], row.split()[-5]
         assert emb == "yes", row
         assert name.split("+")[1].startswith("Casebook-Sans"), f"not the shipped font: {row}"
+
+
+def _font_folder_of_a_worker() -> str:
+    return str(pdfs._setup(os.getpid(), "left")[0]._folder)
+
+
+def test_a_forked_worker_removes_its_copy_of_the_fonts_when_it_ends():
+    # WeasyPrint copies the shipped fonts into a temporary folder per process; a forked
+    # worker (advance renders on every core) must not leave it behind.
+    pool = multiprocessing.get_context("fork").Pool(processes=1)
+    try:
+        folder = pool.apply(_font_folder_of_a_worker)
+        assert Path(folder).is_dir() and folder != _font_folder_of_a_worker()
+    finally:
+        pool.close()
+        pool.join()
+    assert not Path(folder).exists()
 
 
 # -- nothing fetched ----------------------------------------------------------------------------
