@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "preview",
     "office",
     "agency",
+    "printing",
     # -- helpers add their module here, one line each --
 ]
 
