@@ -173,7 +173,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
         ))
         for site_path, source in cases.printable(cid):
             writer.add(site_path, case_keys[cid],
-                       lambda source=source: with_csp((root / source).read_bytes()))
+                       lambda source=source: printable_copy(root / source))
     stale_pages = set(writer.plan())
     stale = [cid for cid in sorted(book.cases) if context.page_path(cid) in stale_pages]
     # Cases whose page is up to date but whose summary is not kept (after casebook itself
@@ -282,6 +282,15 @@ def _asset(env: jinja2.Environment, name: str) -> Callable[[], bytes]:
 
 
 _DOCTYPE = re.compile(rb"^\s*<!doctype[^>]*>", re.IGNORECASE)
+
+
+def printable_copy(source: Path) -> bytes:
+    """What the site holds of a letter file: the page with its policy (`with_csp`), the PDF
+    as sent, or nothing of a file named `.pdf` that is no PDF."""
+    data = source.read_bytes()
+    if source.suffix.lower() == ".pdf":
+        return data if data.startswith(b"%PDF-") else b""
+    return with_csp(data)
 
 
 def with_csp(html: bytes) -> bytes:

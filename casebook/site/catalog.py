@@ -223,6 +223,8 @@ TEXTS: dict[str, dict[str, str]] = {
                                "fr": "factures {numbers}"},
     "debtor.printable": {"en": "Printable version", "nl": "Afdrukbare versie",
                          "fr": "Version imprimable"},
+    "debtor.pdf": {"en": "The letter as sent (PDF)", "nl": "De brief zoals verstuurd (pdf)",
+                   "fr": "La lettre telle qu'envoyée (PDF)"},
     "debtor.show-text": {"en": "Show the text", "nl": "Toon de tekst", "fr": "Afficher le texte"},
     "debtor.no-letters": {"en": "Nothing sent yet.", "nl": "Nog niets verstuurd.",
                           "fr": "Rien n'a encore été envoyé."},

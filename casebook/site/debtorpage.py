@@ -114,7 +114,7 @@ def letters(inp: Inputs, case: Case) -> list[dict[str, Any]]:
     """Every action with its letter or email shown, and the printable copy linked."""
     result = []
     for action in sorted(case.actions, key=lambda a: (a.date, a.id)):
-        body, printable, subject, eml = Markup(""), "", "", ""
+        body, printable, pdf, subject, eml = Markup(""), "", "", "", ""
         for name in sorted(action.files):
             path = action_file(inp, case, name)
             if path is None:
@@ -124,6 +124,8 @@ def letters(inp: Inputs, case: Case) -> list[dict[str, Any]]:
                 body = markdown(_front_matter_stripped(path.read_text("utf-8", "replace")))
             elif suffix in (".html", ".htm"):
                 printable = letter_path(case.id, path.name)
+            elif suffix == ".pdf":
+                pdf = letter_path(case.id, path.name)
             elif suffix == ".eml":
                 eml = path.name
                 subject, text = _email_text(path)
@@ -133,19 +135,19 @@ def letters(inp: Inputs, case: Case) -> list[dict[str, Any]]:
             "id": action.id, "date": action.date, "kind": str(action.kind),
             "stage": action.stage, "channel": action.channel, "balance": action.balance,
             "total": action.total, "deadline": action.deadline,
-            "invoices": ", ".join(action.invoices), "body": body, "printable": printable,
+            "invoices": ", ".join(action.invoices), "body": body, "printable": printable, "pdf": pdf,
             "subject": subject, "email": eml,
         })
     return result
 
 
 def printable_sources(inp: Inputs, case: Case) -> list[tuple[str, Path]]:
-    """The (site path, source file) of each printable letter of a case."""
+    """The (site path, source file) of each printable letter of a case, and its PDF."""
     found = []
     for action in case.actions:
         for name in action.files:
             path = action_file(inp, case, name)
-            if path is not None and path.suffix.lower() in (".html", ".htm"):
+            if path is not None and path.suffix.lower() in (".html", ".htm", ".pdf"):
                 found.append((letter_path(case.id, path.name), path))
     return sorted(found)
 

@@ -482,3 +482,15 @@ def test_a_rate_not_yet_published_is_said_once_by_check_not_on_every_debtor_page
     assert checked.exit_code == 0
     said = [line for line in checked.output.splitlines() if "be-commercial" in line]
     assert len(said) == 1 and "rates/" in said[0], checked.output
+
+
+def test_the_debtor_page_links_each_letter_as_sent_in_pdf(make_book, tmp_path: Path) -> None:
+    root = make_book({"casebook.yaml": SETTINGS + "letters: {pdf: all}\n"})
+    assert CliRunner().invoke(main, ["advance", "--today", "2026-10-08", "--book", str(root)]).exit_code == 0
+    build_site(root, out=tmp_path / "site", today=date(2026, 10, 9))
+    page = (tmp_path / "site" / "debtors" / "janssens.html").read_text(encoding="utf-8")
+    [href] = re.findall(r'href="([^"]+\.pdf)"', page)
+    assert href == "../debtors/janssens/2026-10-08-reminder.pdf"
+    copied = (tmp_path / "site" / "debtors" / "janssens" / "2026-10-08-reminder.pdf").read_bytes()
+    assert copied == (root / "cases/janssens/actions/2026-10-08-reminder.pdf").read_bytes()
+    assert copied.startswith(b"%PDF-")
