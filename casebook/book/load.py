@@ -1,7 +1,8 @@
 """Files -> model: read a whole book once into `Book`, with every problem found on the way.
 
 The book around its cases: the configuration (`config`), every case folder (`casefolder`,
-one file at a time by `records`) and the rate tables (`rates`). Whole cases are cached
+one file at a time by `records`, over every core when many are to be parsed:
+`parallelload`) and the rate tables (`rates`). Whole cases are cached
 between runs (`loadcache`): a rerun on an unchanged book only looks at file sizes and
 modification times. The cache lives inside `.git/` (never committed, never part of the
 book) and is only a speed-up: deleting it changes nothing but the time taken.
@@ -13,11 +14,12 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from casebook.book.casefolder import CASE_FOLDERS, read_case
+from casebook.book.casefolder import CASE_FOLDERS
 from casebook.book.config import SETTINGS_FILE, policy_folder, read_policies, read_settings
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache
 from casebook.book.model import Book, Case
+from casebook.book.parallelload import read_cases
 from casebook.book.pickled import gc_paused
 from casebook.book.rates import load_tables
 
@@ -53,12 +55,9 @@ def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None =
     cases: dict[str, Case] = {}
     cases_dir = root / "cases"
     if cases_dir.is_dir():
-        for entry in sorted(os.scandir(cases_dir), key=lambda e: e.name):
-            if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
-                continue
-            case = read_case(root, entry.name, store, problems, fingerprints)
-            if case is not None:
-                cases[case.id] = case
+        names = [entry.name for entry in sorted(os.scandir(cases_dir), key=lambda e: e.name)
+                 if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)]
+        cases = read_cases(root, names, store, problems, fingerprints)
     if store is not None:
         store.save()
     tables, rate_problems = load_tables(root)

@@ -1,6 +1,7 @@
 """`casebook check` on a book broken in many ways across many cases: its whole output
 (stdout, stderr, exit code) stays byte for byte what tests/golden/check/broken-book.txt
-holds, cold, warm (from the load cache) and without the cache.
+holds, cold, warm (from the load cache) and without the cache, with the folders parsed in
+this process and with them shared among forked workers (`parallelload`).
 
 Regenerate the golden file only on purpose: CASEBOOK_REGOLD=1 pytest this file.
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from casebook.book import parallelload
 from casebook.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "check" / "broken-book.txt"
@@ -99,11 +102,21 @@ def check_runs(root: Path) -> list[str]:
     return [output(root), output(root), output(root, "--no-cache")]
 
 
-def test_broken_book_output_is_golden(tmp_path):
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "workers"])
+def test_broken_book_output_is_golden(tmp_path, monkeypatch, parallel):
+    monkeypatch.setattr(parallelload, "PARALLEL_MIN_CASES", 1 if parallel else 10**9)
+    if parallel:
+        monkeypatch.setattr(parallelload, "cores", lambda: 2)
+        workers = []
+        real = parallelload._parse_in_workers
+        monkeypatch.setattr(parallelload, "_parse_in_workers",
+                            lambda *a: workers.append(a) or real(*a))
     root = tmp_path / "book"
     write_book(root)
     cold, warm, uncached = check_runs(root)
-    if os.environ.get("CASEBOOK_REGOLD"):
+    if parallel:  # warm, only the 3 folders that are no case (never cached) are parsed again
+        assert [len(names) for _, names, _ in workers] == [CASES + 3, 3, CASES + 3]
+    if os.environ.get("CASEBOOK_REGOLD") and not parallel:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(cold, encoding="utf-8")
     expected = GOLDEN.read_text(encoding="utf-8")

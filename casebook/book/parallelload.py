@@ -1,0 +1,131 @@
+"""Every case folder of the book, read with every core when many have to be parsed.
+
+The cached cases are taken in this process (a stat of their files each); the folders left
+over are shared, in folder order and in chunks, among forked worker processes that parse
+them and send back what `read_case` makes of each: the case, its problems (with their exact
+`path:line`), its fingerprint and its entry for the load cache. The results are merged in
+folder order, so problems, cases and the cache come out exactly as from the sequential
+loop. Below `PARALLEL_MIN_CASES` folders to parse, starting the workers costs more than it
+saves, and the loop stays in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from casebook.book.casefolder import cached_case, read_case
+from casebook.book.errors import Problem
+from casebook.book.loadcache import CaseCache
+from casebook.book.model import Case
+
+PARALLEL_MIN_CASES = 600
+"""Folders to parse from which the work is shared among the cores. Measured on 2 cores
+(load_book without the cache, 5 invoices a debtor): 300 folders 0.38 s in this process,
+0.44 s with workers; 600 0.74 / 0.71 s; 1,000 1.66 / 1.08 s; 2,000 2.45 / 1.70 s."""
+CHUNKS_PER_WORKER = 4
+"""More chunks than workers, so that a worker given large cases does not hold up the end."""
+
+_ROOT: Path | None = None  # the book, for the forked workers
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _can_fork() -> bool:
+    # Forking beside another thread could copy a lock that thread holds; a pool's own
+    # (daemonic) workers may not start processes of their own.
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)
+
+
+class _Recorder:
+    """The cache as a worker sees it: nothing cached (the parent took the hits), and what
+    `read_case` would keep noted, to be kept by the parent."""
+
+    def __init__(self) -> None:
+        self.put_entry: tuple[str, Any, Any] | None = None
+
+    def get(self, folder: str, key: Any) -> None:
+        return None
+
+    def put(self, folder: str, key: Any, result: Any) -> None:
+        self.put_entry = (folder, key, result)
+
+
+def _read_chunk(names: list[str]) -> list[tuple[Case | None, list[Problem], str | None, Any]]:
+    assert _ROOT is not None
+    out = []
+    for name in names:
+        recorder = _Recorder()
+        problems: list[Problem] = []
+        fingerprints: dict[str, str] = {}
+        case = read_case(_ROOT, name, recorder, problems, fingerprints)  # type: ignore[arg-type]
+        out.append((case, problems, fingerprints.get(name), recorder.put_entry))
+    return out
+
+
+def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: list[Problem],
+               fingerprints: dict[str, str] | None) -> dict[str, Case]:
+    """The case of each folder `cases/<name>` (in the order of `names`), as `read_case`
+    reads them one after the other, problems appended in that order."""
+    hits: dict[str, tuple] = {}
+    if store is not None:
+        for name in names:
+            hit = cached_case(root, name, store)
+            if hit is not None:
+                hits[name] = hit
+    todo = [name for name in names if name not in hits]
+    workers = min(cores(), 8)
+    if len(todo) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
+        return _sequential(root, names, hits, store, problems, fingerprints)
+    results = dict(zip(todo, _parse_in_workers(root, todo, workers)))
+    cases: dict[str, Case] = {}
+    for name in names:
+        hit = hits.get(name)
+        if hit is not None:
+            case, found, fingerprint = hit
+        else:
+            case, found, fingerprint, entry = results[name]
+            if store is not None and entry is not None:
+                store.put(*entry)
+        problems += found
+        if fingerprints is not None and fingerprint is not None:
+            fingerprints[name] = fingerprint
+        if case is not None:
+            cases[case.id] = case
+    return cases
+
+
+def _sequential(root: Path, names: list[str], hits: dict[str, tuple], store: CaseCache | None,
+                problems: list[Problem], fingerprints: dict[str, str] | None) -> dict[str, Case]:
+    cases: dict[str, Case] = {}
+    for name in names:
+        hit = hits.get(name)
+        if hit is not None:
+            case = hit[0]
+            problems += hit[1]
+            if fingerprints is not None:
+                fingerprints[name] = hit[2]
+        else:
+            case = read_case(root, name, store, problems, fingerprints)
+        if case is not None:
+            cases[case.id] = case
+    return cases
+
+
+def _parse_in_workers(root: Path, todo: list[str], workers: int) -> list[tuple]:
+    size = max(1, -(-len(todo) // (workers * CHUNKS_PER_WORKER)))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    global _ROOT
+    _ROOT = root
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
+            return [result for chunk in pool.imap(_read_chunk, chunks) for result in chunk]
+    finally:
+        _ROOT = None
