@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from casebook.book import parallelload
 from casebook.cli import main
+from tests.conftest import write_files
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "check" / "broken-book.txt"
 TODAY = "2026-11-24"
@@ -81,13 +82,7 @@ def write_book(root: Path) -> None:
         for k in range(n % 3 + 1):  # one to three kinds of damage a case
             name, content = DAMAGE[(n * 7 + k * 5) % len(DAMAGE)]
             files[f"{base}/{name}"] = content if isinstance(content, bytes) else content.format(n=n)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_files(root, files)
     (root / ".git").mkdir()  # a place for the load cache
 
 

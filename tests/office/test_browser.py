@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.test_browser import console_errors, driver, open_page, requested_urls, screenshot
+from tests.site.test_browser import (
+    assert_no_serious_violation,
+    console_errors,
+    driver,
+    open_page,
+    requested_urls,
+    screenshot,
+)
 
 from .books import BOOKS, TODAY, book_root, make_office, run, status_json
 
@@ -57,13 +64,6 @@ def test_the_overview_and_every_book_link(driver, office_site) -> None:  # noqa:
 
 
 def test_the_overview_has_no_serious_accessibility_violation(driver, office_site) -> None:  # noqa: F811
-    from axe_selenium_python import Axe
-
     _, out = office_site
     open_page(driver, out, "index.html")
-    axe = Axe(driver)
-    axe.inject()
-    results = axe.run()
-    assert results["passes"], "axe checked nothing"
-    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert bad == [], axe.report(bad)
+    assert_no_serious_violation(driver)
