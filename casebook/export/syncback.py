@@ -37,7 +37,7 @@ from casebook.export.mentions import ForeignTerms, scan_repository
 from casebook.export.receive import received_tips
 from casebook.export.rewrite import exported_message
 from casebook.export.takeback import BACK_BASE
-from casebook.record.history import read_history
+from casebook.record.history import CommitInfo, read_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def export_back(root: Path, case_id: str, *, today: date, out_file: Path | None 
 
     first_tip, first_case = tips[-1][1], tips[-1][2]
     previous = files_of(first_tip, f"cases/{first_case}")
-    steps: list[tuple[_Who, list[tuple[str, str, str]], str, bool]] = [
+    steps: list[tuple[CommitInfo, list[tuple[str, str, str]], str, bool]] = [
         (_who_of(root, first_merge), previous, _base_message(first_case, first_tip), False)]
     for commit in history:
         files = files_of(commit.sha, f"cases/{case_id}")
@@ -89,9 +89,7 @@ def export_back(root: Path, case_id: str, *, today: date, out_file: Path | None 
         message, withheld = exported_message(commit, case_id, terms)
         if creditor_case != case_id:  # received `--as`: the creditor knows the case by its id
             message = message.replace(f"\nCasebook-Case: {case_id}\n", f"\nCasebook-Case: {creditor_case}\n")
-        who = _Who(commit.sha, commit.author_name, commit.author_email, commit.author_date,
-                   commit.committer_name, commit.committer_email, commit.committer_date)
-        steps.append((who, files, message, withheld))
+        steps.append((commit, files, message, withheld))
         previous = files
     if len(steps) == 1:
         raise BookError(f"the agency recorded no payment or note in cases/{case_id}/ since it "
@@ -113,22 +111,12 @@ def export_back(root: Path, case_id: str, *, today: date, out_file: Path | None 
                       tip, creditor_case)
 
 
-@dataclass(frozen=True, slots=True)
-class _Who:
-    sha: str
-    author_name: str
-    author_email: str
-    author_date: datetime
-    committer_name: str
-    committer_email: str
-    committer_date: datetime
-
-
-def _who_of(root: Path, sha: str) -> _Who:
+def _who_of(root: Path, sha: str) -> CommitInfo:
+    """Who made `sha`, and when (the rest of a `CommitInfo` left empty)."""
     name, email, date_, cname, cemail, cdate = out(
         root, "log", "-1", "--format=%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI", sha).split("\x00")
-    return _Who(sha, name, email, datetime.fromisoformat(date_), cname, cemail,
-                datetime.fromisoformat(cdate))
+    return CommitInfo(sha, (), name, email, datetime.fromisoformat(date_), cname, cemail,
+                      datetime.fromisoformat(cdate), "", (), ())
 
 
 def _base_message(case_id: str, tip: str) -> str:
