@@ -47,11 +47,7 @@ def letter_pdf(html: str | bytes, *, dated: date, window: str = "left") -> bytes
         raise BookError(f"letters.window: {window!r} is not one of {', '.join(WINDOWS)}")
     if isinstance(html, bytes):
         html = html.decode("utf-8")
-    document = _render(html, window, None)
-    for size in _SMALLER:
-        if _address_fits(document):
-            break
-        document = _render(html, window, size)
+    document = letter_document(html, window)
     stamp = dated.isoformat()
     document.metadata.created = stamp
     document.metadata.modified = stamp
@@ -60,6 +56,27 @@ def letter_pdf(html: str | bytes, *, dated: date, window: str = "left") -> bytes
 
 
 # -- rendering -----------------------------------------------------------------------------
+
+
+def letter_document(html: str, window: str = "left") -> Any:
+    """The laid-out letter (a WeasyPrint document), its address set smaller until it fits
+    the window: what `letter_pdf` writes, and what `casebook print` joins into one PDF."""
+    document = _render(html, window, None)
+    for size in _SMALLER:
+        if _address_fits(document):
+            break
+        document = _render(html, window, size)
+    return document
+
+
+def page_document(html: str, css: str) -> Any:
+    """A page of casebook's own (a cover list, say) laid out with the shipped fonts and
+    `css`, fetching nothing but the shipped assets."""
+    fonts, fetcher, _ = _setup(os.getpid(), "left")
+    base = ASSETS.as_uri() + "/"
+    sheet = weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
+    page = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
+    return page.render(font_config=fonts, stylesheets=[sheet])
 
 
 def _render(html: str, window: str, address_pt: int | None) -> Any:

@@ -28,13 +28,11 @@ documents are joined with WeasyPrint's `Document.copy`. Pure: no git, no disk, n
 from __future__ import annotations
 
 import html as _html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import weasyprint
 
 from casebook.letters import pdf as _pdf
 
@@ -195,21 +193,11 @@ def _e(text: str) -> str:
 
 
 def _letter_document(html: str, window: str) -> Any:
-    """The letter laid out as `letter_pdf` lays it out (address set smaller until it fits)."""
-    document = _pdf._render(html, window, None)
-    for size in _pdf._SMALLER:
-        if _pdf._address_fits(document):
-            break
-        document = _pdf._render(html, window, size)
-    return document
+    return _pdf.letter_document(html, window)
 
 
 def _render_page(html: str) -> Any:
-    fonts, fetcher, _ = _pdf._setup(os.getpid(), "left")
-    sheet = weasyprint.CSS(string=_CSS, base_url=_pdf.ASSETS.as_uri() + "/",
-                           url_fetcher=fetcher, font_config=fonts)
-    page = weasyprint.HTML(string=html, base_url=_pdf.ASSETS.as_uri() + "/", url_fetcher=fetcher)
-    return page.render(font_config=fonts, stylesheets=[sheet])
+    return _pdf.page_document(html, _CSS)
 
 
 __all__ = ["PAPER_CHANNELS", "PostItem", "Printed", "cover_html", "post_order", "print_batch",
