@@ -135,3 +135,19 @@ def test_a_template_formats_a_number_of_its_own_with_the_vat_filter(tmp_path) ->
     case = make_case()
     md = letters.render_letter(make_book(case), case, action(), book_root=tmp_path).markdown
     assert md.endswith("\n\nNL004495445B01\n")
+
+
+@pytest.mark.parametrize("language, label", [("nl", "btw-id NL004495445B01"),
+                                             ("fr", "numéro de TVA NL004495445B01"),
+                                             ("en", "VAT number NL004495445B01")])
+def test_a_dutch_creditors_number_is_called_what_it_is(language, label) -> None:
+    from dataclasses import replace
+
+    from .test_support import CREDITOR
+
+    case = make_case(language=language)
+    book = replace(make_book(case), settings=replace(make_book(case).settings,
+                                                     creditor=replace(CREDITOR, vat="NL004495445B01")))
+    md = letters.render_action(book, case, action(), book_root=NO_BOOK)[
+        "actions/2026-11-22-reminder.md"].decode()
+    assert label in md and "ondernemingsnummer NL" not in md and "entreprise NL" not in md
