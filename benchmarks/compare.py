@@ -138,8 +138,8 @@ def compare_check(root: Path, rss: dict[str, float]) -> None:
     drop_caches(root)
     cold, rss["check cold"] = casebook("check", "--book", str(root))
     cores = os.cpu_count() or 1
-    row("check cold vs libyaml alone, 1 process", cold, yaml_floor(root, 1))
-    row(f"check cold vs libyaml alone, {cores} processes", cold, yaml_floor(root, cores))
+    row("check cold vs libyaml alone in 1 process", cold, yaml_floor(root, 1))
+    row(f"check cold vs libyaml alone in {cores} processes", cold, yaml_floor(root, cores))
 
     warm, rss["check nothing changed"] = casebook("check", "--book", str(root))
     status, _ = timed(["git", "status", "--porcelain"], cwd=root)
