@@ -21,7 +21,7 @@ from casebook.book.resources import shipped
 from casebook.letters.templating import environment, render
 from casebook.office.config import Office
 from casebook.office.results import BookResult, totals
-from casebook.office.texts import Say
+from casebook.office.texts import say
 from casebook.site.build import TEMPLATE_FOLDER
 from casebook.site.context import BUCKET_CSS, BUCKET_LABELS
 from casebook.site.filters import amount_filter, day, money_formatter, number_filter
@@ -91,7 +91,7 @@ def write_overview(office: Office, results: list[BookResult], out: Path) -> Path
     env.filters.update({"amount": _amounts(office.language), "day": day,
                         "number": number_filter(office.language)})
     env.globals["t"] = texts
-    env.globals["say"] = Say(office.language)
+    env.globals["say"] = say(office.language)
     page = render(env, PAGE, context(office, results, texts)).encode("utf-8")
     source, _, _ = env.loader.get_source(env, STYLESHEET)  # type: ignore[union-attr]
     out.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,7 @@ names is here in every language.
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
-
-from casebook.site.catalog import LANGUAGES
+from casebook.site.texts import Texts
 
 OFFICE_TEXTS: dict[str, dict[str, str]] = {
     "office.title": {"en": "Office overview", "nl": "Kantooroverzicht",
@@ -54,18 +52,6 @@ OFFICE_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-class Say:
-    """`say(key, **values)` in one language: markup, the values escaped."""
-
-    def __init__(self, language: str) -> None:
-        if language not in LANGUAGES:
-            raise ValueError(f"the office page has no words in {language!r}")
-        self.language = language
-
-    def __call__(self, key: str, **params: object) -> Markup:
-        words = (OFFICE_TEXTS.get(f"{key}#one") if params.get("count") == 1 else None) \
-            or OFFICE_TEXTS.get(key)
-        if words is None:
-            raise KeyError(f"the office page has no text {key!r} (casebook/office/texts.py)")
-        text = escape(words[self.language])
-        return text.format(**params) if params else text
+def say(language: str) -> Texts:
+    """The office page's `say(key, ...)`: its own words, looked up as the site's are."""
+    return Texts(language, table=OFFICE_TEXTS, where="casebook/office/texts.py")

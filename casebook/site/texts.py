@@ -48,17 +48,23 @@ _BASES = [(re.compile(pattern), key) for pattern, key in (
 class Texts:
     """The site's words in one language."""
 
-    def __init__(self, language: str, money: Callable[[Any], str] | None = None) -> None:
+    def __init__(self, language: str, money: Callable[[Any], str] | None = None, *,
+                 table: dict[str, dict[str, str]] = TEXTS,
+                 where: str = "casebook/site/catalog.py") -> None:
+        """`table` and `where` (its file, named in errors) for a page with words of its own:
+        the office overview's."""
         if language not in LANGUAGES:
-            raise ValueError(f"the site has no words in {language!r} (only {', '.join(LANGUAGES)})")
+            raise ValueError(f"{where} has no words in {language!r} (only {', '.join(LANGUAGES)})")
         self.language = language
         self._money = money or wording.ENGLISH.amount
+        self._table, self._where = table, where
 
     def _wording(self, key: str, params: dict[str, Any]) -> str:
-        words = TEXTS.get(key + "#one") if params.get("count") == 1 else None
-        words = words or TEXTS.get(key)
+        table = self._table
+        words = table.get(key + "#one") if params.get("count") == 1 else None
+        words = words or table.get(key)
         if words is None:
-            raise KeyError(f"the site has no text {key!r} (casebook/site/catalog.py)")
+            raise KeyError(f"no text {key!r} in {self._where}")
         return words[self.language]
 
     def __call__(self, key: str, **params: Any) -> Markup:
