@@ -8,7 +8,6 @@ is written (exit 1 and `path:line: message` otherwise); the file is committed on
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,12 +21,7 @@ from casebook.book.model import Book
 from casebook.record import newfiles, recording
 from casebook.record.gitstore import Store
 
-from .common import book_option, clock_today, handle_errors, today_option
-
-
-def interactive() -> bool:
-    """Ask for missing values: only when a person is at the keyboard."""
-    return sys.stdin.isatty()
+from .common import book_option, clock_today, handle_errors, interactive, today_option
 
 
 def _commit(book_root: Path, build: Callable[..., recording.Record], **kwargs: Any) -> None:
