@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from .common import book_option, clock_today, echo_json, handle_errors, json_option, today_option
-
-
-def _now(timezone: str) -> datetime:
-    try:
-        return datetime.now(ZoneInfo(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        return datetime.now(ZoneInfo("Europe/Brussels"))
+from .common import book_option, clock_now, clock_today, echo_json, handle_errors, json_option, today_option
 
 
 @click.command("receive")
@@ -48,7 +40,7 @@ def receive(bundle: Path, as_id: str | None, today: date | None, book_root: Path
     from casebook.export.receive import receive_bundle
 
     settings = load_book(book_root).book.settings
-    when = _now(settings.timezone)
+    when = clock_now(settings.timezone)
     result = receive_bundle(book_root, bundle, when=when, as_id=as_id,
                             received_on=today or when.date())
     if as_json:

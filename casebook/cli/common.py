@@ -83,13 +83,18 @@ def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
 
 
-def clock_today(timezone: str) -> date:
-    """Today's date in the book's timezone: the only place casebook reads the clock."""
+def clock_now(timezone: str) -> datetime:
+    """Now, in the book's timezone: the only place casebook reads the clock."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("Europe/Brussels")
-    return datetime.now(zone).date()
+    return datetime.now(zone)
+
+
+def clock_today(timezone: str) -> date:
+    """Today's date in the book's timezone."""
+    return clock_now(timezone).date()
 
 
 def echo_json(value: Any) -> None:

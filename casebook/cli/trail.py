@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -12,6 +11,7 @@ from casebook.export.build import EXPORTS
 
 from .common import (
     book_option,
+    clock_now,
     clock_today,
     echo_json,
     handle_errors,
@@ -19,13 +19,6 @@ from .common import (
     json_option,
     today_option,
 )
-
-
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Brussels")
 
 
 @click.command("export")
@@ -84,14 +77,13 @@ def export(
     from casebook.book.load import load_book
 
     settings = load_book(book_root).book.settings
-    zone = _zone(settings.timezone)
     as_of = today or clock_today(settings.timezone)
     if not yes and not as_json and interactive():
         click.confirm(
             f"Exporting hands {case_id} over to the collection agency: casebook records the "
             "handover and sends no more reminders on this case. Go on?", abort=True)
     result = export_case(
-        book_root, case_id, today=as_of, when=datetime.now(zone), out=out,
+        book_root, case_id, today=as_of, when=clock_now(settings.timezone), out=out,
         allow_mentions=allow_mentions,
     )
     if as_json:
