@@ -62,6 +62,24 @@ def cached_case(root: Path, case_id: str, store: CaseCache) -> tuple | None:
     return store.get(f"cases/{case_id}", signature) if signature else None
 
 
+def folder_fingerprint(root: Path, case_id: str) -> str | None:
+    """The fingerprint `read_case` gives folder `cases/<case_id>`, from the stat of its
+    files alone; None when the folder would not be cached (no safe slug, no debtor.yaml, a
+    file that cannot be read)."""
+    if not SLUG_RE.match(case_id):
+        return None
+    entries, listing = _scan(root, case_id)
+    debtor_entry = entries.get("debtor.yaml")
+    if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
+        return None
+    signature = _signature(entries, listing)
+    return _fingerprint(signature) if signature else None
+
+
+def _fingerprint(signature: tuple) -> str:
+    return hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _scan(root: Path, case_id: str) -> tuple[dict[str, os.DirEntry], dict[str, list[os.DirEntry]]]:
     # Plain strings and one scandir per folder: this loop runs for every file of the book.
     base = os.path.join(os.fspath(root), "cases", case_id)
@@ -96,7 +114,7 @@ def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
             return hit[0]
     before = len(problems)
     case = _assemble(folder, case_id, problems, entries, debtor_entry, listing)
-    fingerprint = hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
+    fingerprint = _fingerprint(signature)
     if fingerprints is not None:
         fingerprints[case_id] = fingerprint
     if store is not None and signature:

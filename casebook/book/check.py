@@ -1,85 +1,125 @@
 """Rules across records: pure functions from a loaded `Book` to problems.
 
 Rules about a single value (dates, amounts, IBANs, references) are checked while loading
-(`casebook.book.fields`); the ones here need to see several files at once.
+(`casebook.book.fields`); the ones here need to see several files at once. They come in
+three kinds, so that a warm `check` can keep what it found per case
+(`casebook.book.checkcache`): rules of the book's own files (settings, policies), rules of
+one case in the light of those, and rules across cases, which see only the small
+`CaseFacts` of each case.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from casebook.book.errors import Problem
 from casebook.book.load import load_book
-from casebook.book.model import Book, Channel, Charge, Source
-
-Validator = Callable[[Book], Iterable[Problem]]
+from casebook.book.model import Book, Case, Channel, Charge
 
 
-def unique_invoice_numbers(book: Book) -> Iterator[Problem]:
+class CaseFacts(NamedTuple):
+    """What the rules across cases need of one case: small, so that it can be kept per
+    case (`casebook.book.checkcache`) and the rules run without the cases themselves."""
+
+    case_id: str
+    creditor: str
+    """Whose claim the case is: "" for the book's own, else its `creditor.yaml`'s name."""
+    invoices: tuple[tuple[str, str, int], ...]
+    """(number, path, line of `number`) of each invoice, in the case's order."""
+    foreign_payments: tuple[tuple[str, str, int], ...]
+    """(invoice, path, line of `invoice`) of each payment naming an invoice that is not
+    its own case's."""
+
+
+def facts_of(case: Case) -> CaseFacts:
+    own = {i.number for i in case.invoices}
+    invoices = []
+    for invoice in case.invoices:
+        where = invoice.source.at("number")
+        invoices.append((invoice.number, where.path, where.line))
+    foreign = []
+    for payment in case.payments:
+        if payment.invoice is not None and payment.invoice not in own:
+            where = payment.source.at("invoice")
+            foreign.append((payment.invoice, where.path, where.line))
+    return CaseFacts(case.id, case.creditor.creditor.name if case.creditor else "",
+                     tuple(invoices), tuple(foreign))
+
+
+# --- rules across cases: over the facts of every case, in folder order --------------------
+
+def unique_invoice_numbers(facts: Sequence[CaseFacts]) -> Iterator[Problem]:
     """Per creditor: an agency's book holds invoices of many (`creditor.yaml`)."""
-    first: dict[tuple[str, str], Source] = {}
-    for case in book.cases.values():
-        whose = case.creditor.creditor.name if case.creditor else ""
-        for invoice in case.invoices:
-            seen = first.setdefault((whose, invoice.number), invoice.source)
-            if seen is not invoice.source:
-                yield Problem.at(
-                    invoice.source.at("number"),
-                    f"invoice number {invoice.number} is used twice in the book (also in {seen.path})",
-                )
+    first: dict[tuple[str, str], str] = {}
+    for case in facts:
+        for number, path, line in case.invoices:
+            seen = first.setdefault((case.creditor, number), path)
+            if seen != path:  # one file holds one invoice
+                yield Problem(path, line,
+                              f"invoice number {number} is used twice in the book (also in {seen})")
 
 
-def payments_name_known_invoices(book: Book) -> Iterator[Problem]:
-    owner = {i.number: case.id for case in book.cases.values() for i in case.invoices}
-    for case in book.cases.values():
-        own = {i.number for i in case.invoices}
-        for payment in case.payments:
-            if payment.invoice is not None and payment.invoice not in own:
-                elsewhere = owner.get(payment.invoice)
-                hint = f" (it belongs to case {elsewhere})" if elsewhere else ""
-                yield Problem.at(
-                    payment.source.at("invoice"),
-                    f"the payment names invoice {payment.invoice}, which is not in this case{hint}",
-                )
+def payments_name_known_invoices(facts: Sequence[CaseFacts]) -> Iterator[Problem]:
+    owner = {number: case.case_id for case in facts for number, _, _ in case.invoices}
+    for case in facts:
+        for number, path, line in case.foreign_payments:
+            elsewhere = owner.get(number)
+            hint = f" (it belongs to case {elsewhere})" if elsewhere else ""
+            yield Problem(path, line,
+                          f"the payment names invoice {number}, which is not in this case{hint}")
 
 
-def notes_name_known_invoices(book: Book) -> Iterator[Problem]:
-    for case in book.cases.values():
-        own = {i.number for i in case.invoices}
-        for note in case.notes:
-            if note.dispute is not None and note.dispute.invoice not in own:
-                yield Problem.at(note.source.at("dispute"),
-                                 f"the dispute names invoice {note.dispute.invoice}, which is not in this case")
-            if note.resolved is not None and note.resolved not in own:
-                yield Problem.at(note.source.at("resolved"),
-                                 f"`resolved` names invoice {note.resolved}, which is not in this case")
+# --- rules of one case, in the light of the book's settings and policies ------------------
+
+def notes_name_known_invoices(book: Book, case: Case) -> Iterator[Problem]:
+    own = {i.number for i in case.invoices}
+    for note in case.notes:
+        if note.dispute is not None and note.dispute.invoice not in own:
+            yield Problem.at(note.source.at("dispute"),
+                             f"the dispute names invoice {note.dispute.invoice}, which is not in this case")
+        if note.resolved is not None and note.resolved not in own:
+            yield Problem.at(note.source.at("resolved"),
+                             f"`resolved` names invoice {note.resolved}, which is not in this case")
 
 
-def known_policies(book: Book) -> Iterator[Problem]:
+def known_policies(book: Book, case: Case) -> Iterator[Problem]:
     names = ", ".join(sorted(book.policies)) or "none"
+    if case.policy and case.policy not in book.policies:
+        yield Problem.at(case.source.at("policy"), f"unknown policy {case.policy!r} (policies: {names})")
+    if case.segment and not case.policy and case.segment not in book.policies:
+        yield Problem.at(case.source.at("segment"),
+                         f"unknown segment {case.segment!r}: no policy of that name (policies: {names})")
+
+
+def completes_known_stages(book: Book, case: Case) -> Iterator[Problem]:
+    policy = book.policy_for(case)
+    if policy is None:
+        return
+    for note in case.notes:
+        if note.completes and policy.stage(note.completes) is None:
+            stages = ", ".join(s.id for s in policy.stages)
+            yield Problem.at(note.source.at("completes"),
+                             f"`completes` names stage {note.completes!r}, which policy "
+                             f"{policy.name} does not have ({stages})")
+
+
+def plans_in_order(book: Book, case: Case) -> Iterator[Problem]:
+    for note in case.notes:
+        if note.plan is None:
+            continue
+        dues = [i.due for i in note.plan.installments]
+        if dues != sorted(dues):
+            yield Problem.at(note.source.at("plan"), "the plan's installments are not in date order")
+
+
+# --- rules of the book's own files ----------------------------------------------------------
+
+def known_default_policy(book: Book) -> Iterator[Problem]:
     if book.settings.default_policy not in book.policies:
+        names = ", ".join(sorted(book.policies)) or "none"
         yield Problem.at(book.settings.source.at("default_policy"),
                          f"unknown default_policy {book.settings.default_policy!r} (policies: {names})")
-    for case in book.cases.values():
-        if case.policy and case.policy not in book.policies:
-            yield Problem.at(case.source.at("policy"), f"unknown policy {case.policy!r} (policies: {names})")
-        if case.segment and not case.policy and case.segment not in book.policies:
-            yield Problem.at(case.source.at("segment"),
-                             f"unknown segment {case.segment!r}: no policy of that name (policies: {names})")
-
-
-def completes_known_stages(book: Book) -> Iterator[Problem]:
-    for case in book.cases.values():
-        policy = book.policy_for(case)
-        if policy is None:
-            continue
-        for note in case.notes:
-            if note.completes and policy.stage(note.completes) is None:
-                stages = ", ".join(s.id for s in policy.stages)
-                yield Problem.at(note.source.at("completes"),
-                                 f"`completes` names stage {note.completes!r}, which policy "
-                                 f"{policy.name} does not have ({stages})")
 
 
 def sound_policies(book: Book) -> Iterator[Problem]:
@@ -99,30 +139,41 @@ def sound_policies(book: Book) -> Iterator[Problem]:
                 yield Problem.at(stage.source, f"a {stage.channel} stage cannot charge a reminder fee")
 
 
-def plans_in_order(book: Book) -> Iterator[Problem]:
-    for case in book.cases.values():
-        for note in case.notes:
-            if note.plan is None:
-                continue
-            dues = [i.due for i in note.plan.installments]
-            if dues != sorted(dues):
-                yield Problem.at(note.source.at("plan"), "the plan's installments are not in date order")
-
-
-VALIDATORS: list[Validator] = [
-    unique_invoice_numbers,
-    payments_name_known_invoices,
+BOOK_RULES: list[Callable[[Book], Iterable[Problem]]] = [known_default_policy, sound_policies]
+CASE_RULES: list[Callable[[Book, Case], Iterable[Problem]]] = [
     notes_name_known_invoices,
     known_policies,
     completes_known_stages,
-    sound_policies,
     plans_in_order,
 ]
+CROSS_RULES: list[Callable[[Sequence[CaseFacts]], Iterable[Problem]]] = [
+    unique_invoice_numbers,
+    payments_name_known_invoices,
+]
+
+
+def book_problems(book: Book) -> list[Problem]:
+    """The problems of the book's settings and policies themselves."""
+    return [problem for rule in BOOK_RULES for problem in rule(book)]
+
+
+def case_problems(book: Book, case: Case) -> list[Problem]:
+    """The problems of one case that need its other files, the settings or the policies;
+    never other cases (those are `cross_problems`)."""
+    return [problem for rule in CASE_RULES for problem in rule(book, case)]
+
+
+def cross_problems(facts: Sequence[CaseFacts]) -> list[Problem]:
+    """The problems between cases, from the facts of every case in folder order."""
+    return [problem for rule in CROSS_RULES for problem in rule(facts)]
 
 
 def check_book(book: Book) -> list[Problem]:
     """Every cross-record problem of the book."""
-    return [problem for validate in VALIDATORS for problem in validate(book)]
+    problems = book_problems(book)
+    for case in book.cases.values():
+        problems += case_problems(book, case)
+    return problems + cross_problems([facts_of(case) for case in book.cases.values()])
 
 
 def check(root: Path, *, cache: bool = True) -> tuple[Book, list[Problem]]:

@@ -2,25 +2,35 @@
 
 Problems (`casebook.book.errors`) make `check` fail; a hint never does. A book works without
 an operator, an IBAN or this half-year's interest rate, but a new user should hear, once and
-not on every page, what they change and how to fill them in. A loaded `Book` in, one line of
-text per hint out; the book's root is only read for the name of its rate folder.
+not on every page, what they change and how to fill them in. A loaded `Book` (or what a
+warm `check` knows of it) in, one line of text per hint out; the book's root is only read
+for the name of its rate folder.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from casebook.book.config import SETTINGS_FILE
 from casebook.book.errors import Problem
-from casebook.book.model import Book, Operator
-from casebook.book.rates import BOOK_FOLDER, TABLES, RateTable, book_folder
+from casebook.book.model import Operator, Settings
+from casebook.book.rates import BOOK_FOLDER, TABLES, RateTable, RateTables, book_folder
 
 _DEFAULT = Operator()
 
 
-def hints(book: Book, problems: Iterable[Problem] = (), *, today: date | None = None,
+class Configured(Protocol):
+    """What hints read of a book: a loaded `Book`, or what a warm `check` knows of it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def rates(self) -> RateTables | None: ...
+
+
+def hints(book: Configured, problems: Iterable[Problem] = (), *, today: date | None = None,
           root: Path | None = None) -> list[str]:
     """One line per hint, `<file>: ...`, in a fixed order. None while `casebook.yaml` has a
     problem: what it holds is not known then. Rate hints need `today`."""
@@ -45,7 +55,7 @@ def hints(book: Book, problems: Iterable[Problem] = (), *, today: date | None = 
     return found
 
 
-def _rate_hint(book: Book, table: RateTable, folder: str) -> str:
+def _rate_hint(book: Configured, table: RateTable, folder: str) -> str:
     """The first day without a known rate, and the one line that adds its rate. Claims and
     letters still use the last known rate and say so (`casebook.book.rates.split`)."""
     start = table.known_until + timedelta(days=1)

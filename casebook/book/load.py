@@ -18,7 +18,7 @@ from casebook.book.casefolder import CASE_FOLDERS
 from casebook.book.config import SETTINGS_FILE, policy_folder, read_policies, read_settings
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache
-from casebook.book.model import Book, Case
+from casebook.book.model import Book
 from casebook.book.parallelload import read_cases
 from casebook.book.pickled import gc_paused
 from casebook.book.rates import load_tables
@@ -52,14 +52,18 @@ def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None =
 
     settings = read_settings(root, problems)
     policies = read_policies(root, problems)
-    cases: dict[str, Case] = {}
-    cases_dir = root / "cases"
-    if cases_dir.is_dir():
-        names = [entry.name for entry in sorted(os.scandir(cases_dir), key=lambda e: e.name)
-                 if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)]
-        cases = read_cases(root, names, store, problems, fingerprints)
+    cases = read_cases(root, case_names(root), store, problems, fingerprints)
     if store is not None:
         store.save()
     tables, rate_problems = load_tables(root)
     problems += rate_problems
     return Loaded(Book(settings=settings, policies=policies, cases=cases, rates=tables), problems)
+
+
+def case_names(root: Path) -> list[str]:
+    """The case folders of the book, in sorted order (hidden ones left out)."""
+    cases_dir = root / "cases"
+    if not cases_dir.is_dir():
+        return []
+    return [entry.name for entry in sorted(os.scandir(cases_dir), key=lambda e: e.name)
+            if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)]

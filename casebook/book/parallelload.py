@@ -15,9 +15,9 @@ import multiprocessing
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from casebook.book.casefolder import cached_case, read_case
+from casebook.book.casefolder import cached_case, folder_fingerprint, read_case
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CaseCache
 from casebook.book.model import Case
@@ -70,10 +70,31 @@ def _read_chunk(names: list[str]) -> list[tuple[Case | None, list[Problem], str 
     return out
 
 
+class FolderRead(NamedTuple):
+    """What `read_case` makes of one folder."""
+
+    name: str
+    case: Case | None
+    problems: list[Problem]
+    fingerprint: str | None
+
+
 def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: list[Problem],
                fingerprints: dict[str, str] | None) -> dict[str, Case]:
     """The case of each folder `cases/<name>` (in the order of `names`), as `read_case`
     reads them one after the other, problems appended in that order."""
+    cases: dict[str, Case] = {}
+    for read in read_folders(root, names, store):
+        problems += read.problems
+        if fingerprints is not None and read.fingerprint is not None:
+            fingerprints[read.name] = read.fingerprint
+        if read.case is not None:
+            cases[read.case.id] = read.case
+    return cases
+
+
+def read_folders(root: Path, names: list[str], store: CaseCache | None) -> list[FolderRead]:
+    """What `read_case` makes of each folder `cases/<name>`, in the order of `names`."""
     hits: dict[str, tuple] = {}
     if store is not None:
         for name in names:
@@ -83,9 +104,15 @@ def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: 
     todo = [name for name in names if name not in hits]
     workers = min(cores(), 8)
     if len(todo) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
-        return _sequential(root, names, hits, store, problems, fingerprints)
-    results = dict(zip(todo, _parse_in_workers(root, todo, workers)))
-    cases: dict[str, Case] = {}
+        results = {}
+        for name in todo:
+            problems: list[Problem] = []
+            fingerprints: dict[str, str] = {}
+            case = read_case(root, name, store, problems, fingerprints)
+            results[name] = (case, problems, fingerprints.get(name), None)
+    else:
+        results = dict(zip(todo, _parse_in_workers(root, todo, workers)))
+    out = []
     for name in names:
         hit = hits.get(name)
         if hit is not None:
@@ -94,29 +121,8 @@ def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: 
             case, found, fingerprint, entry = results[name]
             if store is not None and entry is not None:
                 store.put(*entry)
-        problems += found
-        if fingerprints is not None and fingerprint is not None:
-            fingerprints[name] = fingerprint
-        if case is not None:
-            cases[case.id] = case
-    return cases
-
-
-def _sequential(root: Path, names: list[str], hits: dict[str, tuple], store: CaseCache | None,
-                problems: list[Problem], fingerprints: dict[str, str] | None) -> dict[str, Case]:
-    cases: dict[str, Case] = {}
-    for name in names:
-        hit = hits.get(name)
-        if hit is not None:
-            case = hit[0]
-            problems += hit[1]
-            if fingerprints is not None:
-                fingerprints[name] = hit[2]
-        else:
-            case = read_case(root, name, store, problems, fingerprints)
-        if case is not None:
-            cases[case.id] = case
-    return cases
+        out.append(FolderRead(name, case, list(found), fingerprint))
+    return out
 
 
 def _parse_in_workers(root: Path, todo: list[str], workers: int) -> list[tuple]:
@@ -129,3 +135,26 @@ def _parse_in_workers(root: Path, todo: list[str], workers: int) -> list[tuple]:
             return [result for chunk in pool.imap(_read_chunk, chunks) for result in chunk]
     finally:
         _ROOT = None
+
+
+def fingerprints(root: Path, names: list[str]) -> list[str | None]:
+    """`folder_fingerprint` of each folder `cases/<name>`, in the order of `names`: the
+    stat of every file of the book, over every core when the book is large (the walk is
+    mostly Python's own work per file, which one core does at half the speed of two)."""
+    workers = min(cores(), 8)
+    if len(names) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
+        return [folder_fingerprint(root, name) for name in names]
+    global _ROOT
+    _ROOT = root
+    size = -(-len(names) // workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
+            parts = pool.map(_fingerprint_chunk, [names[i:i + size] for i in range(0, len(names), size)])
+    finally:
+        _ROOT = None
+    return [fingerprint for part in parts for fingerprint in part]
+
+
+def _fingerprint_chunk(names: list[str]) -> list[str | None]:
+    assert _ROOT is not None
+    return [folder_fingerprint(_ROOT, name) for name in names]

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from casebook.book.check import check as check_book
+from casebook.book.checkcache import check_summary
 from casebook.book.dump import money
 from casebook.book.hints import hints as book_hints
 from casebook.book.newbook import create_book, schema_files
@@ -44,7 +45,8 @@ def init(path: Path, demo: bool) -> None:
 @today_option
 def check(book_root: Path, as_json: bool, no_cache: bool, today: date | None) -> None:
     """Validate the whole book; print every problem as `path:line: message`, then hints."""
-    book, problems = check_book(book_root, cache=not no_cache)
+    book = check_summary(book_root, cache=not no_cache)
+    problems = book.problems
     if as_json:
         echo_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
     else:
@@ -53,8 +55,7 @@ def check(book_root: Path, as_json: bool, no_cache: bool, today: date | None) ->
         if problems:
             click.echo(f"{len(problems)} problem(s) in {book_root}", err=True)
         else:
-            click.echo(f"ok: {len(book.cases)} cases, "
-                       f"{sum(len(c.invoices) for c in book.cases.values())} invoices")
+            click.echo(f"ok: {book.cases} cases, {book.invoices} invoices")
     # After the verdict, on stderr: a hint never fails the check, nor changes its JSON.
     as_of = today or clock_today(book.settings.timezone)
     for hint in book_hints(book, problems, today=as_of, root=book_root):

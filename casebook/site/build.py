@@ -9,7 +9,6 @@ debtor page, its letters, the overview and the forecast are rendered again.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import multiprocessing
 import os
@@ -25,6 +24,7 @@ from casebook import __version__
 from casebook.book.errors import BookError
 from casebook.book.model import Book, Case
 from casebook.book.resources import shipped
+from casebook.book.stabletext import stable
 from casebook.letters.templating import environment, render, source
 from casebook.site import context, debtorpage, inputs
 from casebook.site.cache import CODE_VERSION, BuildCache, check_of
@@ -239,24 +239,6 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
         if cid in by_case:
             done.update(writer.render_pages(by_case[cid]))
     return done, entries
-
-
-def stable(value: Any) -> str:
-    """A text of `value` that is the same in every process (sets sorted, fields in order).
-
-    `repr` will not do for values holding sets: their order changes with the hash seed.
-    """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        inner = ",".join(f"{f.name}={stable(getattr(value, f.name))}"
-                         for f in dataclasses.fields(value))
-        return f"{type(value).__name__}({inner})"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{stable(k)}:{stable(v)}" for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
-    if isinstance(value, (set, frozenset)):
-        return "{" + ",".join(sorted(stable(v) for v in value)) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(stable(v) for v in value) + "]"
-    return repr(value)
 
 
 def _case_key(inp: Inputs, case: Case, base: str) -> str:
