@@ -4,8 +4,9 @@
 
 writes a git repository at PATH (created, must not exist or be empty) holding a loadable
 book of N debtors (debtor.yaml and two invoices each) and M commits of history: the first
-commit adds the whole book, the others record notes, payments and actions (with the
-`Casebook-Case`/`Casebook-Stage`/`Casebook-Channel` trailers) one case at a time; every
+commit adds the whole book, the others record notes, payments and actions (their letter,
+printable copy and email as advance writes them; the `Casebook-Case`/`Casebook-Stage`/
+`Casebook-Channel` trailers) one case at a time; every
 `--mixed-every`-th commit is a bank import touching two cases. Everything goes through one
 `git fast-import` stream, so 30,000 commits take seconds. Each debtor's name, email, IBAN and
 invoice numbers are unique strings (see `debtor_secrets`), so privacy tests can grep for them.
@@ -186,17 +187,31 @@ def generate(
             stage, channel = STAGES[stage_of[d.index] % len(STAGES)]
             stage_of[d.index] += 1
             stem = f"{day}-{stage}-{n}"
+            letter = f"# {stage}\n\nGeachte {d.name},\n\nFactuur {d.invoices[0]} staat open.\n"
+            # What advance writes: the letter, its printable copy (not for a call) and the
+            # email as sent (email stages).
+            written = {f"{stem}.md": letter.encode()}
+            if channel != "phone":
+                written[f"{stem}.html"] = (
+                    f"<!doctype html>\n<html lang=\"nl\"><meta charset=\"utf-8\"><title>{stage}</title>"
+                    f"<body><h1>{stage}</h1><p>Geachte {d.name},</p><p>Factuur {d.invoices[0]} "
+                    "staat open.</p></body></html>\n").encode()
+            if channel == "email":
+                written[f"{stem}.eml"] = (
+                    f"From: creditor@creditor.example\r\nTo: {d.email}\r\nSubject: {stage}\r\n"
+                    f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{letter}"
+                ).encode()
             record = (
                 f"date: {day}\nkind: stage\nstage: {stage}\nchannel: {channel}\n"
                 f'balance: "{100 + n % 900}.00"\ntotal: "{110 + n % 900}.00"\n'
-                f"invoices: [{d.invoices[0]}]\nfiles: [{stem}.md]\n"
+                f"invoices: [{d.invoices[0]}]\nfiles: [{', '.join(sorted(written))}]\n"
             ).encode()
-            letter = f"# {stage}\n\nGeachte {d.name},\n\nFactuur {d.invoices[0]} staat open.\n".encode()
             message = (
                 f"{d.id}: {stage} by {channel}\n\n"
                 f"Casebook-Case: {d.id}\nCasebook-Stage: {stage}\nCasebook-Channel: {channel}\n"
             )
-            files = {f"{base}/actions/{stem}.yaml": record, f"{base}/actions/{stem}.md": letter}
+            files = {f"{base}/actions/{stem}.yaml": record,
+                     **{f"{base}/actions/{name}": data for name, data in written.items()}}
             stream.commit(files, message, when=when, who=OPERATORS[1])
         elif kind == 1:
             note = (
