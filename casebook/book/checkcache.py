@@ -69,7 +69,9 @@ def _check_summary(root: Path, cache: bool) -> Checked:
     names = case_names(root)
     found: dict[str, tuple[tuple[Problem, ...], CaseFacts | None]] = {}
     todo: list[str] = []
-    for name, fingerprint in zip(names, fingerprints(root, names)):
+    # With nothing kept (a first run), every folder is read anyway: no walk before.
+    walked = fingerprints(root, names) if kept else [None] * len(names)
+    for name, fingerprint in zip(names, walked):
         entry = kept.get(name)
         if fingerprint is not None and entry is not None and entry[0] == (fingerprint, rules):
             found[name] = entry[1]
