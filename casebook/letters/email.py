@@ -165,8 +165,7 @@ def build_email(
             letter.context.get("template", "")), invoices=action.invoices, when=action.date)
         paper = (pdf, name)
     if _FAST_MIME and _SIMPLE_NAME.fullmatch(stem):
-        msg = _assembled(headers, text, html, png, attachment, stem=stem, seed=seed, pdf=paper)
-        return msg.as_bytes(policy=EMAIL_POLICY)
+        return _mime(headers, text, html, png, attachment, stem=stem, seed=seed, pdf=paper)
 
     msg = EmailMessage(policy=EMAIL_POLICY)
     for name, value in headers:
@@ -185,59 +184,125 @@ def build_email(
     return msg.as_bytes(policy=EMAIL_POLICY)
 
 
-#: Build the MIME tree directly (`_assembled`) instead of through `set_content` and friends.
+#: Write the MIME bytes directly (`_mime`) instead of through `set_content` and friends.
 _FAST_MIME = hasattr(contentmanager, "_encode_text") and hasattr(contentmanager, "_encode_base64")
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
-def _assembled(
+def _mime(
     headers: list[tuple[str, str]], text: str, html: str, png: bytes | None, attachment: bytes,
     *, stem: str, seed: str, pdf: tuple[bytes, str] | None = None,
-) -> EmailMessage:
-    """The message `build_email`'s `set_content`, `add_alternative`, `add_related`,
-    `add_attachment` and `_fix_boundaries` make, put together directly: the same headers in
-    the same order with the same values, the bodies encoded by the same functions of the
-    email package, written by its own generator. Those calls parse and rewrite the content
-    headers many times over: most of the time an email took. A test compares the bytes."""
+) -> bytes:
+    """The bytes `build_email`'s `set_content`, `add_alternative`, `add_related`,
+    `add_attachment`, `_fix_boundaries` and `as_bytes` write, written directly: the same
+    headers in the same order, each folded by the policy (`_header`), the bodies encoded by
+    the email package's own functions, the parts framed as its generator frames them.
+    Building the message objects and letting the generator walk them was most of the time
+    an email took. Tests compare the bytes with those of the email package's calls."""
     policy = EMAIL_POLICY
+    nl = policy.linesep
+    crlf = nl.encode("ascii")
 
-    def part(fields: list[tuple[str, str]], payload: Any) -> EmailMessage:
-        made = EmailMessage(policy=policy)
-        made._headers = [policy.header_store_parse(name, value) for name, value in fields]
-        made._payload = payload
-        return made
+    def part(fields: list[tuple[str, str]], body: bytes) -> bytes:
+        return b"".join([*(_header(policy, name, value) for name, value in fields), crlf, body])
 
-    def text_part(body: str, subtype: str, extra: list[tuple[str, str]]) -> EmailMessage:
+    def text_part(body: str, subtype: str, extra: list[tuple[str, str]]) -> bytes:
         cte, payload = contentmanager._encode_text(body, "utf-8", None, policy)
         return part([("Content-Type", f'text/{subtype}; charset="utf-8"'),
-                     ("Content-Transfer-Encoding", cte), *extra], payload)
+                     ("Content-Transfer-Encoding", cte), *extra], _lines(payload, nl))
 
-    def bytes_part(data: bytes, kind: str, name: str, extra: list[tuple[str, str]]) -> EmailMessage:
+    def bytes_part(data: bytes, kind: str, name: str, extra: list[tuple[str, str]]) -> bytes:
         payload = contentmanager._encode_base64(data, max_line_length=policy.max_line_length)
         return part([("Content-Type", kind), ("Content-Transfer-Encoding", "base64"),
                      ("Content-Disposition", f'attachment; filename="{name}"'), *extra,
-                     ("MIME-Version", "1.0")], payload)
+                     ("MIME-Version", "1.0")], _lines(payload, nl))
 
-    def boundary(n: int) -> str:
-        return f'boundary="=_casebook_{seed[:24]}_{n}"'
+    def multipart(fields: list[tuple[str, str]], kind: str, n: int, parts: list[bytes]) -> bytes:
+        boundary = f"=_casebook_{seed[:24]}_{n}"
+        head = b"".join([*(_header(policy, name, value) for name, value in fields),
+                         _boundary_header(policy, kind, seed[:24], n), crlf])
+        dash = f"--{boundary}".encode("ascii")
+        between = crlf + dash + crlf
+        return b"".join([head, dash, crlf, between.join(parts), crlf, dash, b"--", crlf])
 
     plain = text_part(text, "plain", [])
     if png is None:
         rich = text_part(html, "html", [("MIME-Version", "1.0")])
     else:
-        rich = part(
-            [("MIME-Version", "1.0"), ("Content-Type", f"multipart/related; {boundary(3)}")],
-            [text_part(html, "html", []),
-             bytes_part(png, "image/png", "qr.png", [("Content-ID", "<qr@casebook>")])],
-        )
-    alternative = part([("Content-Type", f"multipart/alternative; {boundary(1)}")], [plain, rich])
+        rich = multipart([("MIME-Version", "1.0")], "related", 3, [
+            text_part(html, "html", []),
+            bytes_part(png, "image/png", "qr.png", [("Content-ID", "<qr@casebook>")]),
+        ])
+    alternative = multipart([], "alternative", 1, [plain, rich])
     attached = [bytes_part(attachment, "text/html", f"{stem}.html", [])]
     if pdf is not None:
         attached.append(bytes_part(pdf[0], "application/pdf", pdf[1], []))
-    return part(
-        [*headers, ("MIME-Version", "1.0"), ("Content-Type", f"multipart/mixed; {boundary(0)}")],
-        [alternative, *attached],
-    )
+    return multipart([*headers, ("MIME-Version", "1.0")], "mixed", 0, [alternative, *attached])
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(payload: str, nl: str) -> bytes:
+    """A body as the generator writes it (`_write_lines`): every line ending made `nl`,
+    8-bit text (surrogate-escaped by `_encode_text`) back to its bytes."""
+    return _NEWLINE.sub(nl, payload).encode("ascii", "surrogateescape")
+
+
+# -- headers, folded ------------------------------------------------------------------------
+
+_HEADERS: dict[tuple[int, str, str], tuple[Any, bytes]] = {}
+#: A value the policy writes unchanged on one line: printable ASCII words, single spaces,
+#: no encoded word (`=?` would be decoded and encoded again).
+_PLAIN_TEXT = re.compile(r"(?!.*=\?)[!-~]+(?: [!-~]+)*")
+_UNSTRUCTURED = {"subject", "x-casebook-case", "x-casebook-action"}
+#: `Name <address>` with nothing that the address parser quotes, escapes or encodes.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)* <[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*"
+    r"@[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*>"
+)
+
+
+def _header(policy: Any, name: str, value: str, *, slotted: bool = False) -> bytes:
+    """`name: value` as `policy` folds it when the generator writes a header set to `value`
+    (`fold_binary` of `header_store_parse`). Parsing and folding are the cost of a header:
+    a value that fits on its line and that the parser keeps as it is (plain text, a plain
+    name and address) is written as it is; any other is folded by the policy, once."""
+    if len(name) + 2 + len(value) <= policy.max_line_length and (
+        (name.lower() in _UNSTRUCTURED and _PLAIN_TEXT.fullmatch(value))
+        or (name.lower() in ("to", "from") and _PLAIN_ADDRESS.fullmatch(value))
+    ):
+        return f"{name}: {value}{policy.linesep}".encode("ascii")
+    if not slotted and name.lower() == "message-id" and _MESSAGE_ID.match(value):
+        return _slotted(policy, name, value, 1, 32)
+    key = (id(policy), name, value)
+    found = _HEADERS.get(key)
+    if found is None or found[0] is not policy:
+        if len(_HEADERS) >= _CACHE_LIMIT:
+            _HEADERS.clear()
+        folded = policy.fold_binary(name, policy.header_store_parse(name, value)[1])
+        found = _HEADERS[key] = (policy, folded)
+    return found[1]
+
+
+def _boundary_header(policy: Any, kind: str, seed: str, n: int) -> bytes:
+    value = f'multipart/{kind}; boundary="=_casebook_{seed}_{n}"'
+    return _slotted(policy, "Content-Type", value, value.index(seed), len(seed))
+
+
+_MESSAGE_ID = re.compile(r"<[0-9a-f]{32}\.")
+
+
+def _slotted(policy: Any, name: str, value: str, start: int, size: int) -> bytes:
+    """The folded header of a value whose hex digits at `start` (a digest: every email has
+    others) are folded with stand-ins and put back: where a header folds depends on the
+    lengths of its words, and hex digits are all alike to the parser."""
+    digits = value[start:start + size]
+    assert len(digits) == size and all(c in "0123456789abcdef" for c in digits), value
+    slot = "0" * size
+    folded = _header(policy, name, value[:start] + slot + value[start + size:], slotted=True)
+    assert folded.count(slot.encode("ascii")) == 1, folded
+    return folded.replace(slot.encode("ascii"), digits.encode("ascii"))
 
 
 def _email_html(letter: "Letter", subject: str) -> str:
