@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core.text_join import text_join
 
 #: Link schemes a letter keeps; an email client would open any other one (`ms-msdt:`,
 #: `search-ms:`, ...) in a local program. Links without a scheme stay too.
@@ -34,7 +37,41 @@ def _markdown() -> MarkdownIt:
     # markup; tables are on because a statement of account is a table.
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.validateLink = _letter_link  # type: ignore[method-assign]
+    md.core.ruler.at("inline", _inline_once)
     return md
+
+
+_INLINE: dict[str, tuple] = {}
+_INLINE_LIMIT = 8192
+
+
+def _inline_once(state: Any) -> None:
+    """markdown-it's `inline` core rule, remembering what each text parses to.
+
+    Most paragraphs, headings and table headers of a template come out the same in every
+    letter, and parsing their inline markup was a third of a letter's parse. A text's
+    tokens depend on the text alone (the parser's options never change), except on the
+    link reference definitions of its document: with any, the text is parsed afresh.
+    The remembered tokens are stored already joined (`text_join`, the next core rule,
+    then leaves them as they are) and shared between letters, as the tokens of one letter
+    are already shared between its HTML and its text: nothing that reads them changes them.
+    A text with an image is not remembered: the HTML renderer writes its `alt` into it."""
+    md, env = state.md, state.env
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        remembered = None if env else _INLINE.get(token.content)
+        if remembered is not None:
+            token.children = list(remembered)
+            continue
+        if token.children is None:
+            token.children = []
+        md.inline.parse(token.content, md, env, token.children)
+        if not env and not any(child.children for child in token.children):
+            text_join(types.SimpleNamespace(tokens=[token]))
+            if len(_INLINE) >= _INLINE_LIMIT:
+                _INLINE.clear()
+            _INLINE[token.content] = tuple(token.children)
 
 
 @functools.lru_cache(maxsize=4)
