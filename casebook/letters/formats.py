@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import jinja2
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from stdnum import vatin
@@ -76,15 +77,35 @@ def _defined(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=16)
+def _babel(locale: str) -> Locale:
+    """A parsed Locale: babel parses a locale's name again at every call given one."""
+    return Locale.parse(locale)
+
+
 def _filters(locale: str, currency: str) -> dict[str, Any]:
+    # The same amount and the same day come back in every letter of a run (a total, the
+    # deadline): each is written once. An amount's text is the key: Decimal 1.5 == 1.50.
+    @functools.lru_cache(maxsize=4096)
+    def said_amount(amount: str) -> str:
+        return format_currency(Decimal(amount), currency, locale=_babel(locale))
+
+    @functools.lru_cache(maxsize=1024)
+    def said_day(value: date) -> str:
+        return format_date(value, "long", locale=_babel(locale))
+
     def money(value: Any) -> str:
-        return format_currency(cents(Decimal(_defined(value))), currency, locale=locale)
+        return said_amount(str(cents(Decimal(_defined(value)))))
 
     def long_date(value: date | None) -> str:
-        return format_date(value, "long", locale=locale) if _defined(value) else ""
+        if not _defined(value):
+            return ""
+        if type(value) is date:
+            return said_day(value)
+        return format_date(value, "long", locale=_babel(locale))
 
     def percent(value: Any) -> str:
-        return format_decimal(Decimal(_defined(value)), "#,##0.00", locale=locale) + "\u00a0%"
+        return format_decimal(Decimal(_defined(value)), "#,##0.00", locale=_babel(locale)) + "\u00a0%"
 
     def iban(value: str) -> str:
         compact = str(_defined(value)).replace(" ", "").upper()
@@ -111,10 +132,10 @@ def wording_formats(locale: str) -> wording.Formats:
     `1.210,00`, `10,5`, `22 november 2026`, `ingebrekestelling` (nl_BE)."""
     language = locale.split("_")[0]
     return wording.Formats(
-        amount=lambda value: format_decimal(cents(value), "#,##0.00", locale=locale),
+        amount=lambda value: format_decimal(cents(value), "#,##0.00", locale=_babel(locale)),
         percent=lambda value: format_decimal(Decimal(value).normalize(), "#,##0.##",
-                                             locale=locale),
-        day=lambda value: format_date(value, "long", locale=locale),
+                                             locale=_babel(locale)),
+        day=lambda value: format_date(value, "long", locale=_babel(locale)),
         step=lambda value: wording.step_name(value, language),
     )
 
