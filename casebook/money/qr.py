@@ -279,10 +279,17 @@ def epc_png(code: segno.QRCode, *, scale: int = 4) -> bytes:
     blank = b"\0" + int("1" * width + pad, 2).to_bytes(row_bytes, "big")
     same_as_above = (b"\2" + bytes(row_bytes)) * (scale - 1)  # PNG filter "Up", all zero
     idat = bytearray(blank * (border * scale))
-    for row in matrix:
-        bits = edge + bytes(row).decode("latin-1").translate(pixels) + edge + pad
-        idat += b"\0" + int(bits, 2).to_bytes(row_bytes, "big")
-        idat += same_as_above
+    if scale == 4 and len(pad) in (0, 4):  # a module is a hex digit: f light, 0 dark
+        edge_hex, pad_hex = "f" * border, "0" * (len(pad) // 4)
+        for row in matrix:
+            idat += b"\0" + bytes.fromhex(
+                edge_hex + bytes(row).translate(_HEX_PIXELS).decode("ascii") + edge_hex + pad_hex)
+            idat += same_as_above
+    else:
+        for row in matrix:
+            bits = edge + bytes(row).decode("latin-1").translate(pixels) + edge + pad
+            idat += b"\0" + int(bits, 2).to_bytes(row_bytes, "big")
+            idat += same_as_above
     idat += blank * (border * scale)
 
     def chunk(name: bytes, data: bytes) -> bytes:
@@ -297,7 +304,20 @@ def epc_png(code: segno.QRCode, *, scale: int = 4) -> bytes:
     ))
 
 
-_DARK_RUN = re.compile(b"\x01+")
+_HEX_PIXELS = bytes.maketrans(b"\x00\x01", b"f0")
+_LIGHT_DARK = re.compile(b"\x00*\x01+")
+
+
+class _Moves(dict):
+    """`m<light> 0h<dark>` for a run of light then dark modules, made once."""
+
+    def __missing__(self, chunk: bytes) -> str:
+        dark = chunk.count(1)
+        made = self[chunk] = f"m{len(chunk) - dark} 0h{dark}"
+        return made
+
+
+_MOVES = _Moves()
 
 
 def _svg_inline(code: segno.QRCode, *, scale: int, title: str) -> str:
@@ -310,20 +330,23 @@ def _svg_inline(code: segno.QRCode, *, scale: int, title: str) -> str:
     moves: list[str] = []
     last_x, last_row = 0, -1
     for number, row in enumerate(matrix):
-        spans = [m.span() for m in _DARK_RUN.finditer(row)]
+        # A row's dark runs, each with the light run before it: after the first, each
+        # is a relative move `m<light> 0h<dark>`, the same few in every symbol.
+        chunks = _LIGHT_DARK.findall(bytes(row))
         if number == 0 and row and not row[0]:
-            spans.insert(0, (0, 0))  # segno draws an empty line when the symbol starts light
-        if not spans:
+            start = end = 0  # segno draws an empty line when the symbol starts light
+            rest = chunks
+        elif not chunks:
             continue
-        start, end = spans[0]
+        else:
+            end = len(chunks[0])
+            start = end - chunks[0].count(1)
+            rest = chunks[1:]
         # The first move is absolute (M, y in the middle of the row: 4.5), the others relative.
         dy = f"{border + 0.5 + number}" if last_row < 0 else f"{number - last_row}"
         moves.append(f"{'m' if moves else 'M'}{border + start - last_x} {dy}h{end - start}")
-        previous = end
-        for start, end in spans[1:]:
-            moves.append(f"m{start - previous} 0h{end - start}")
-            previous = end
-        last_x, last_row = border + previous, number
+        moves.extend(map(_MOVES.__getitem__, rest))
+        last_x, last_row = border + end + sum(map(len, rest)), number
     dark = f'<path stroke="#000" d="{"".join(moves)}"/>'
     light = f'<path fill="#fff" d="M0 0h{size_x}v{size_y}h-{size_x}z"/>'
     paths = "".join(sorted((dark, light), key=len))
