@@ -245,8 +245,10 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 def _lines(payload: str, nl: str) -> bytes:
     """A body as the generator writes it (`_write_lines`): every line ending made `nl`,
-    8-bit text (surrogate-escaped by `_encode_text`) back to its bytes."""
-    return _NEWLINE.sub(nl, payload).encode("ascii", "surrogateescape")
+    8-bit text (surrogate-escaped by `_encode_text`) back to its bytes. `_encode_text` and
+    `_encode_base64` end lines with LF alone: a plain replace does, at a fraction of the cost."""
+    lines = payload.replace("\n", nl) if "\r" not in payload else _NEWLINE.sub(nl, payload)
+    return lines.encode("ascii", "surrogateescape")
 
 
 # -- headers, folded ------------------------------------------------------------------------
