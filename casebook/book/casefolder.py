@@ -17,7 +17,7 @@ from typing import Any
 from casebook.book.errors import Problem
 from casebook.book.creditors import CREDITOR_FILE, CaseCreditor
 from casebook.book.fields import SLUG_RE
-from casebook.book.loadcache import CaseCache
+from casebook.book.loadcache import CaseCache, kept
 from casebook.book.model import Case, Invoice
 from casebook.book.records import Credit, read_entry
 
@@ -47,19 +47,6 @@ def read_case(root: Path, case_id: str, store: CaseCache | None, problems: list[
         _read_folder(root, case_id, folder, None, problems, None)
         return None
     return _read_folder(root, case_id, f"cases/{case_id}", store, problems, fingerprints)
-
-
-def cached_case(root: Path, case_id: str, store: CaseCache) -> tuple | None:
-    """(case, problems, fingerprint) of folder `cases/<case_id>` from the cache, when no
-    file of it changed; None when it has to be read (`read_case`)."""
-    if not SLUG_RE.match(case_id):
-        return None
-    entries, listing = _scan(root, case_id)
-    debtor_entry = entries.get("debtor.yaml")
-    if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
-        return None
-    signature = _signature(entries, listing)
-    return store.get(f"cases/{case_id}", signature) if signature else None
 
 
 def folder_fingerprint(root: Path, case_id: str) -> str | None:
@@ -105,20 +92,20 @@ def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
     # are read again (entries for them would go unused by every later run, and dropping
     # them rewrote the whole cache: a warm run 1.7 s -> 2.9 s at 10,000 cases).
     signature = _signature(entries, listing)
+    fingerprint = _fingerprint(signature)
     if store is not None and signature:
-        hit = store.get(folder, signature)
+        hit = store.get(folder, fingerprint)
         if hit is not None:
             problems += hit[1]
             if fingerprints is not None:
-                fingerprints[case_id] = hit[2]
+                fingerprints[case_id] = fingerprint
             return hit[0]
     before = len(problems)
     case = _assemble(folder, case_id, problems, entries, debtor_entry, listing)
-    fingerprint = _fingerprint(signature)
     if fingerprints is not None:
         fingerprints[case_id] = fingerprint
     if store is not None and signature:
-        store.put(folder, signature, (case, problems[before:], fingerprint))
+        store.put(folder, kept(fingerprint, case, problems[before:]))
     return case
 
 

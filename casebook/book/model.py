@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     from casebook.book.creditors import CaseCreditor
@@ -369,8 +369,8 @@ class Book:
 
     settings: Settings
     policies: dict[str, Policy]
-    cases: dict[str, Case]
-    """By case id, in sorted order."""
+    cases: Mapping[str, Case]
+    """By case id, in sorted order: a dict, or a `pickled.LazyMapping` from the loader."""
     rates: "RateTables | None" = None
     """Interest rate tables in force: the shipped ones with the book's corrections."""
 

@@ -17,10 +17,11 @@ import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from casebook.book.casefolder import cached_case, folder_fingerprint, read_case
+from casebook.book.casefolder import folder_fingerprint, read_case
 from casebook.book.errors import Problem
-from casebook.book.loadcache import CaseCache
+from casebook.book.loadcache import CaseCache, Kept
 from casebook.book.model import Case
+from casebook.book.pickled import LazyMapping, Pickled
 
 PARALLEL_MIN_CASES = 600
 """Folders to parse from which the work is shared among the cores. Measured on 2 cores
@@ -49,13 +50,13 @@ class _Recorder:
     `read_case` would keep noted, to be kept by the parent."""
 
     def __init__(self) -> None:
-        self.put_entry: tuple[str, Any, Any] | None = None
+        self.put_entry: tuple[str, Kept] | None = None
 
-    def get(self, folder: str, key: Any) -> None:
+    def get(self, folder: str, fingerprint: str) -> None:
         return None
 
-    def put(self, folder: str, key: Any, result: Any) -> None:
-        self.put_entry = (folder, key, result)
+    def put(self, folder: str, entry: Kept) -> None:
+        self.put_entry = (folder, entry)
 
 
 def _read_chunk(names: list[str]) -> list[tuple[Case | None, list[Problem], str | None, Any]]:
@@ -80,48 +81,73 @@ class FolderRead(NamedTuple):
 
 
 def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: list[Problem],
-               fingerprints: dict[str, str] | None) -> dict[str, Case]:
+               fingerprints: dict[str, str] | None) -> LazyMapping[str, Case]:
     """The case of each folder `cases/<name>` (in the order of `names`), as `read_case`
-    reads them one after the other, problems appended in that order."""
-    cases: dict[str, Case] = {}
-    for read in read_folders(root, names, store):
-        problems += read.problems
-        if fingerprints is not None and read.fingerprint is not None:
-            fingerprints[read.name] = read.fingerprint
-        if read.case is not None:
-            cases[read.case.id] = read.case
-    return cases
+    reads them one after the other, problems appended in that order. Cases from the cache
+    stay pickled until they are read."""
+    hits = _hits(root, names, store)
+    results = _read(root, [name for name in names if name not in hits], store)
+    cases: dict[str, Case | Pickled] = {}
+    for name in names:
+        hit = hits.get(name)
+        if hit is not None:
+            problems += hit.problems
+            fingerprint: str | None = hit.fingerprint
+            if hit.case is not None:
+                cases[hit.case_id] = Pickled(hit.case)  # type: ignore[index]
+        else:
+            case, found, fingerprint = results[name]
+            problems += found
+            if case is not None:
+                cases[case.id] = case
+        if fingerprints is not None and fingerprint is not None:
+            fingerprints[name] = fingerprint
+    return LazyMapping(cases)
 
 
 def read_folders(root: Path, names: list[str], store: CaseCache | None) -> list[FolderRead]:
     """What `read_case` makes of each folder `cases/<name>`, in the order of `names`."""
-    hits: dict[str, tuple] = {}
-    if store is not None:
-        for name in names:
-            hit = cached_case(root, name, store)
-            if hit is not None:
-                hits[name] = hit
-    todo = [name for name in names if name not in hits]
-    workers = min(cores(), 8)
-    if len(todo) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
-        results = {}
-        for name in todo:
-            problems: list[Problem] = []
-            fingerprints: dict[str, str] = {}
-            case = read_case(root, name, store, problems, fingerprints)
-            results[name] = (case, problems, fingerprints.get(name), None)
-    else:
-        results = dict(zip(todo, _parse_in_workers(root, todo, workers)))
+    hits = _hits(root, names, store)
+    results = _read(root, [name for name in names if name not in hits], store)
     out = []
     for name in names:
         hit = hits.get(name)
         if hit is not None:
-            case, found, fingerprint = hit
+            out.append(FolderRead(name, hit.unpickled(), list(hit.problems), hit.fingerprint))
         else:
-            case, found, fingerprint, entry = results[name]
-            if store is not None and entry is not None:
-                store.put(*entry)
-        out.append(FolderRead(name, case, list(found), fingerprint))
+            out.append(FolderRead(name, *results[name]))
+    return out
+
+
+def _hits(root: Path, names: list[str], store: CaseCache | None) -> dict[str, Kept]:
+    """The folders whose case the cache holds: the stat of every file of the book (over
+    every core), compared with what the cache kept. No walk with nothing kept."""
+    if store is None or not store.entries:
+        return {}
+    hits = {}
+    for name, fingerprint in zip(names, fingerprints(root, names)):
+        if fingerprint is not None:
+            entry = store.entry(f"cases/{name}", fingerprint)
+            if entry is not None:
+                hits[name] = entry
+    return hits
+
+
+def _read(root: Path, todo: list[str], store: CaseCache | None) -> dict[str, tuple]:
+    """(case, problems, fingerprint) of each folder of `todo`, read from its files."""
+    workers = min(cores(), 8)
+    out = {}
+    if len(todo) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
+        for name in todo:
+            problems: list[Problem] = []
+            prints: dict[str, str] = {}
+            case = read_case(root, name, store, problems, prints)
+            out[name] = (case, problems, prints.get(name))
+        return out
+    for name, (case, problems, fingerprint, entry) in zip(todo, _parse_in_workers(root, todo, workers)):
+        if store is not None and entry is not None:
+            store.put(*entry)
+        out[name] = (case, problems, fingerprint)
     return out
 
 
@@ -147,9 +173,14 @@ def fingerprints(root: Path, names: list[str]) -> list[str | None]:
     global _ROOT
     _ROOT = root
     size = -(-len(names) // workers)
+    chunks = [names[i:i + size] for i in range(0, len(names), size)]
     try:
-        with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
-            parts = pool.map(_fingerprint_chunk, [names[i:i + size] for i in range(0, len(names), size)])
+        # This process walks the first share while the workers walk the others: one fork
+        # fewer, and no core waits.
+        with multiprocessing.get_context("fork").Pool(processes=len(chunks) - 1) as pool:
+            others = pool.map_async(_fingerprint_chunk, chunks[1:])
+            first = _fingerprint_chunk(chunks[0])
+            parts = [first, *others.get()]
     finally:
         _ROOT = None
     return [fingerprint for part in parts for fingerprint in part]

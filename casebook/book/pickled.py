@@ -14,9 +14,12 @@ import hashlib
 import io
 import pickle
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping, TypeVar
 
 from casebook.book.fsutil import atomic_write
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 DELTA_SHARE = 0.05
 """Above this share of the main file's entries, changes are folded into a new main file."""
@@ -118,3 +121,65 @@ class SplitPickle:
             pickler.dispatch_table = self.dispatch_table
         pickler.dump((self.version, entries))
         return out.getvalue()
+
+
+class Pickled:
+    """A value kept as its pickle until someone reads it (see `LazyMapping`)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class LazyMapping(Mapping[K, V]):
+    """A read-only dictionary whose values may still be `Pickled`: each is unpickled on
+    first access, then kept.
+
+    A warm run of a large book reads few of its cases: unpickling all of them was most of
+    its time. Iteration order is that of the items given, as for a dict; equality, `in`,
+    `len` and `{**m}` are a dict's. It pickles (and copies) as a plain dict.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, items: Mapping[K, "V | Pickled"] | Iterable[tuple[K, "V | Pickled"]] = ()) -> None:
+        self._data: dict[K, Any] = dict(items)
+
+    def __getitem__(self, key: K) -> V:
+        value = self._data[key]
+        if type(value) is Pickled:
+            value = self._data[key] = pickle.loads(value.data)
+        return value
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def keys(self):  # type: ignore[override]
+        # The dict's own view: set operations and iteration without touching a value.
+        return self._data.keys()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __or__(self, other: Mapping[K, V]) -> dict[K, V]:
+        return {**self, **other}
+
+    def __reduce__(self) -> tuple:
+        return (dict, (dict(self.items()),))
+
+    def copy(self) -> dict[K, V]:
+        return dict(self.items())

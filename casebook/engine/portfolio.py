@@ -149,23 +149,30 @@ def case_figures(book: Book, case: Case, as_of: date) -> CaseFigures:
     )
 
 
-def portfolio(book: Book, as_of: date, *, rows: Mapping[str, CaseFigures] | None = None) -> Portfolio:
+def case_sales(case: Case, as_of: date) -> Decimal:
+    """What the case invoiced in the DSO_DAYS days up to `as_of` (its part of DSO's sales)."""
+    since = as_of - timedelta(days=DSO_DAYS)
+    return sum((i.amount - i.credited for i in case.invoices if since < i.issued <= as_of), ZERO)
+
+
+def portfolio(book: Book, as_of: date, *, rows: Mapping[str, CaseFigures] | None = None,
+              sales: Mapping[str, Decimal] | None = None) -> Portfolio:
     """The portfolio as of `as_of`. `rows` (by case id, `case_figures` of each case as of
-    `as_of`) are used where given instead of being computed again (the site keeps them per
-    case between builds); the totals always come from the rows."""
+    `as_of`) and `sales` (`case_sales`) are used where given instead of being computed
+    again (the site keeps them per case between builds, and then reads no case it has
+    them for); the totals always come from the rows."""
     known = rows or {}
     rows = tuple(
-        known[case.id] if case.id in known else case_figures(book, case, as_of)
-        for case in book.cases.values()
+        known[cid] if cid in known else case_figures(book, book.cases[cid], as_of)
+        for cid in book.cases
     )
     aging = {b: sum((r.aging[b] for r in rows), ZERO) for b in BUCKETS}
     open_total = sum((r.open for r in rows), ZERO)
-    since = as_of - timedelta(days=DSO_DAYS)
-    sales = sum(
-        (i.amount - i.credited for c in book.cases.values() for i in c.invoices if since < i.issued <= as_of),
-        ZERO,
-    )
-    dso = (open_total / sales * DSO_DAYS) if sales > 0 else None
+    # Sums of cents are exact: adding each case's sum gives the sum of every invoice.
+    sold = sales or {}
+    sales_total = sum((sold[cid] if cid in sold else case_sales(book.cases[cid], as_of)
+                       for cid in book.cases), ZERO)
+    dso = (open_total / sales_total * DSO_DAYS) if sales_total > 0 else None
     return Portfolio(
         as_of=as_of,
         currency=book.settings.currency,

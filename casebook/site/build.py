@@ -139,8 +139,9 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
     }
     known = {cid: entry for cid, entry in memo.entries.items()
              if cid in checks and entry.get("check") == checks[cid]}
-    case_keys = {cid: known[cid]["key"] if cid in known else _case_key(inp, case, base)
-                 for cid, case in book.cases.items()}
+    # Only what is not known is read of a case: the loader unpickles a case on first use.
+    case_keys = {cid: known[cid]["key"] if cid in known else _case_key(inp, book.cases[cid], base)
+                 for cid in book.cases}
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
 
     writer = Writer(out)
@@ -165,10 +166,9 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
         "forecast",
     ))
     for cid in sorted(book.cases):
-        case = book.cases[cid]
         writer.add(context.page_path(cid), case_keys[cid], page(
             "debtor.html",
-            lambda case=case: debtorpage.debtor(inp, case, **cases.objects(case.id)),
+            lambda cid=cid: debtorpage.debtor(inp, book.cases[cid], **cases.objects(cid)),
             "debtor",
         ))
         for site_path, source in cases.printable(cid):

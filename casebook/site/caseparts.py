@@ -9,11 +9,13 @@ this is the build's memory: what is computed, what is reused, and what is saved.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from casebook.engine.portfolio import case_sales
 from casebook.insight.outlook import CaseOutlook, case_outlook
 from casebook.letters.templating import render
 from casebook.site import context, debtorpage, inputs
@@ -34,7 +36,8 @@ class PortfolioFigures:
     def figures(self) -> Portfolio:
         if self._figures is None:
             self._figures = inputs.portfolio(self.inp.book, self.inp.today,
-                                             rows=self.cases.figure_rows())
+                                             rows=self.cases.figure_rows(),
+                                             sales=self.cases.sales())
         return self._figures
 
 
@@ -108,6 +111,7 @@ class CaseParts:
                 "check": self.checks.get(case_id), "key": key,
                 "summary": summary, "row": html, "figures": got["row"],
                 "outlook": case_outlook(book, case, today), "printable": self.printable(case_id),
+                "sales": case_sales(case, today),
                 # A letter named by a path outside actions/ is not in the case's fingerprint.
                 "cacheable": all("/" not in name for a in case.actions for name in a.files),
             }
@@ -131,6 +135,9 @@ class CaseParts:
 
     def figure_rows(self) -> dict[str, CaseFigures]:
         return {cid: self.entry(cid)["figures"] for cid in self.keys}
+
+    def sales(self) -> dict[str, Decimal]:
+        return {cid: self.entry(cid)["sales"] for cid in self.keys}
 
     def outlooks(self) -> dict[str, CaseOutlook]:
         return {cid: self.entry(cid)["outlook"] for cid in self.keys}
