@@ -57,6 +57,9 @@ class TemplateTooCostly(BaseException):
     then computes the same thing again at render time)."""
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _StrictSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, failing on the first touch of an unsafe attribute."""
 
@@ -68,6 +71,17 @@ class _StrictSandbox(ImmutableSandboxedEnvironment):
         raise SecurityError(
             f"access to attribute {attribute!r} of {type(obj).__name__!r} object is not allowed"
         )
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `creditor.name` on a dict (what a letter's context is made of): the sandbox asks
+        # the dict for an attribute first and catches the AttributeError, then takes the
+        # item. A name that no dict has as an attribute goes to the item at once.
+        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
         if op == "**":
