@@ -8,6 +8,8 @@ is `casebook.record.send`.
 
 from __future__ import annotations
 
+import binascii
+import functools
 import hashlib
 import re
 from datetime import datetime, time
@@ -103,6 +105,7 @@ def sender_address(book: Book) -> str:
     return book.settings.mail.sender or book.settings.creditor.email
 
 
+@functools.lru_cache(maxsize=64)  # the sender's, in every email of a run
 def _domain(address: str) -> str:
     parsed = getaddresses([address])
     email_part = parsed[0][1] if parsed else ""
@@ -212,10 +215,9 @@ def _mime(
                      ("Content-Transfer-Encoding", cte), *extra], _lines(payload, nl))
 
     def bytes_part(data: bytes, kind: str, name: str, extra: list[tuple[str, str]]) -> bytes:
-        payload = contentmanager._encode_base64(data, max_line_length=policy.max_line_length)
         return part([("Content-Type", kind), ("Content-Transfer-Encoding", "base64"),
                      ("Content-Disposition", f'attachment; filename="{name}"'), *extra,
-                     ("MIME-Version", "1.0")], _lines(payload, nl))
+                     ("MIME-Version", "1.0")], _base64_lines(data, policy.max_line_length, crlf))
 
     def multipart(fields: list[tuple[str, str]], kind: str, n: int, parts: list[bytes]) -> bytes:
         boundary = f"=_casebook_{seed[:24]}_{n}"
@@ -249,6 +251,18 @@ def _lines(payload: str, nl: str) -> bytes:
     `_encode_base64` end lines with LF alone: a plain replace does, at a fraction of the cost."""
     lines = payload.replace("\n", nl) if "\r" not in payload else _NEWLINE.sub(nl, payload)
     return lines.encode("ascii", "surrogateescape")
+
+
+def _base64_lines(data: bytes, max_line_length: int, nl: bytes) -> bytes:
+    """`_lines(contentmanager._encode_base64(data, max_line_length), nl)`, encoded at once:
+    a line holds a multiple of 3 bytes, so the lines of the whole are those of the pieces."""
+    if max_line_length < 4:
+        return _lines(contentmanager._encode_base64(data, max_line_length), nl.decode("ascii"))
+    if not data:
+        return b""
+    encoded = binascii.b2a_base64(data, newline=False)
+    step = max_line_length // 4 * 4
+    return nl.join([encoded[i:i + step] for i in range(0, len(encoded), step)]) + nl
 
 
 # -- headers, folded ------------------------------------------------------------------------
