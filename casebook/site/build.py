@@ -27,7 +27,7 @@ from casebook.book.resources import shipped
 from casebook.book.stabletext import stable
 from casebook.letters.templating import environment, render, source
 from casebook.site import context, debtorpage, inputs
-from casebook.site.cache import CODE_VERSION, BuildCache, check_of
+from casebook.site.cache import CODE_VERSION, BuildCache, check_of, compiled_templates
 from casebook.site.caseparts import CaseParts, PortfolioFigures
 from casebook.site.context import Inputs
 from casebook.site.filters import filters
@@ -65,6 +65,7 @@ def template_environment(root: Path) -> jinja2.Environment:
     # One build renders thousands of pages from the same templates: load each file once
     # instead of checking its modification time at every page.
     env.auto_reload = False
+    env.bytecode_cache = compiled_templates(root)
     return env
 
 
@@ -134,7 +135,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
            fingerprints: dict[str, str] | None, env: jinja2.Environment, theme: str,
            inp: Inputs, base: str, memo: BuildCache, jobs: int) -> Built:
     checks = {
-        cid: check_of(CODE_VERSION, base, fingerprints[cid], *(e.sha for e in timelines.for_case(cid)))
+        cid: check_of(CODE_VERSION, base, fingerprints[cid], *timelines.shas(cid))
         for cid in book.cases if fingerprints and cid in fingerprints
     }
     known = {cid: entry for cid, entry in memo.entries.items()
@@ -244,7 +245,7 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
 def _case_key(inp: Inputs, case: Case, base: str) -> str:
     """What a case's pages are made of: the case as loaded (no sets in a Case, so its repr
     is stable), the commits that touched it, and the size and time of its letter files."""
-    commits = [c.sha for c in inp.history.for_case(case.id)]
+    commits = inp.history.shas(case.id)
     stats = []
     for action in case.actions:
         for name in action.files:

@@ -20,6 +20,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from casebook import __version__
 from casebook.book.pickled import SplitPickle, cache_folder, code_digest
 
@@ -62,3 +64,38 @@ def _reducers() -> dict[type, Any]:
 
 
 _REDUCERS = _reducers()
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates as an earlier build compiled them, in `.git/casebook/site-templates/`.
+
+    Compiling the site's templates took longer than rendering the pages of a rebuild after
+    one change. Jinja takes a compiled template only for the same source (it compares a
+    hash); the key adds this code, whose environment compiled it.
+    """
+
+    KEEP = 400
+    """Files from which the folder is emptied (each version of casebook leaves its own)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(os.fspath(folder), "%s.cache")
+        try:
+            if sum(1 for _ in os.scandir(folder)) > self.KEEP:
+                self.clear()
+        except OSError:
+            pass
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return check_of(CODE_VERSION, super().get_cache_key(name, filename))
+
+
+def compiled_templates(root: Path) -> CompiledTemplates | None:
+    """The book's compiled templates; None without a `.git` folder (nothing is kept)."""
+    folder = cache_folder(root)
+    if folder is None:
+        return None
+    try:
+        return CompiledTemplates(folder / "site-templates")
+    except OSError:
+        return None

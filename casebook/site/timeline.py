@@ -48,13 +48,44 @@ class Timelines:
         """`unsorted`: the only cases whose lists are not in order yet (default: all)."""
         self.head = head
         self._by_case = {
-            cid: sorted(entries, key=lambda e: (e.committed, e.when, e.sha), reverse=True)
-            if unsorted is None or cid in unsorted else entries
+            cid: _ordered(entries) if unsorted is None or cid in unsorted else entries
             for cid, entries in by_case.items()
         }
+        self._shas: dict[str, list[str]] = {}
+        """Cases not made into entries yet: their commits (in order) as the cache keeps them."""
+        self._stored: dict[str, list[str]] = {}
+
+    @classmethod
+    def stored(cls, shas: dict[str, list[str]], commits: dict[str, list[str]],
+               head: str | None) -> "Timelines":
+        """The timelines as the cache keeps them (each case's commits in order). A case's
+        entries are made when they are asked for: a rebuild after one change shows one
+        timeline, and making 30,000 entries was most of reading the cache."""
+        made = cls({}, head, unsorted=set())
+        made._shas, made._stored = shas, commits
+        return made
 
     def for_case(self, case_id: str) -> list[Entry]:
-        return self._by_case.get(case_id, [])
+        found = self._by_case.get(case_id)
+        if found is None:
+            shas = self._shas.pop(case_id, None)
+            if shas is None:
+                return []
+            found = self._by_case[case_id] = [_entry(s, self._stored[s]) for s in shas]
+        return found
+
+    def shas(self, case_id: str) -> list[str]:
+        """The ids of `for_case(case_id)`, without making its entries."""
+        shas = self._shas.get(case_id)
+        return shas if shas is not None else [e.sha for e in self.for_case(case_id)]
+
+    def case_ids(self) -> list[str]:
+        return [*self._by_case, *self._shas]
+
+    def add(self, history: History) -> None:
+        """Add the commits of `history`, and sort the timelines that got one."""
+        for case_id in _add(self._by_case, history, self.for_case):
+            self._by_case[case_id] = _ordered(self._by_case[case_id])
 
     @classmethod
     def of(cls, history: History) -> "Timelines":
@@ -63,13 +94,27 @@ class Timelines:
         return cls(by_case, history.head)
 
 
-def _add(by_case: dict[str, list[Entry]], history: History) -> set[str]:
-    """Add the commits of `history`; returns the cases that got one."""
+def _ordered(entries: list[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.committed, e.when, e.sha), reverse=True)
+
+
+def _entry(sha: str, stored: list[str]) -> Entry:
+    author, when, committed, subject, stage = stored
+    return Entry(sha, author, datetime.fromisoformat(when), datetime.fromisoformat(committed),
+                 subject, stage)
+
+
+def _add(by_case: dict[str, list[Entry]], history: History,
+         existing: Any = None) -> set[str]:
+    """Add the commits of `history`; returns the cases that got one. `existing(case_id)`:
+    the case's entries so far, when `by_case` does not hold them yet."""
     touched: set[str] = set()
     for commit in history:
         entry = Entry(commit.sha, commit.author_name, commit.author_date, commit.committer_date,
                       commit.subject, commit.stage or "")
         for case_id in commit.cases:
+            if case_id not in by_case and existing is not None:
+                by_case[case_id] = list(existing(case_id))
             by_case.setdefault(case_id, []).append(entry)
             touched.add(case_id)
     return touched
@@ -90,15 +135,15 @@ def read_timelines(root: Path, out: Path) -> Timelines:
     """The book's timelines, from the cache in `out` plus the commits made since."""
     head = _head(root)
     cached = _load(out / CACHE)
-    # The cache holds each case's commits in order: only cases with new commits are sorted.
     if cached is not None and head is not None and cached[1] == head:
-        return Timelines(cached[0], head, unsorted=set())
+        return Timelines.stored(cached[0], cached[2], head)
     known: dict[str, list[str]] = {}
     if cached is not None and head is not None and cached[1] and _is_ancestor(root, cached[1], head):
-        by_case, _, known = cached
-        timelines = Timelines(by_case, head, unsorted=_add(by_case, read_history(root, since=cached[1])))
+        timelines = Timelines.stored(cached[0], cached[2], head)
+        timelines.add(read_history(root, since=cached[1]))
+        known = cached[2]
     else:
-        by_case = {}
+        by_case: dict[str, list[Entry]] = {}
         for part in _read_in_parts(root, head):
             _add(by_case, part)
         timelines = Timelines(by_case, head)
@@ -134,24 +179,20 @@ def _git(root: Path, *args: str) -> str:
                           text=True).stdout.strip()
 
 
-def _load(path: Path) -> tuple[dict[str, list[Entry]], str, dict[str, list[str]]] | None:
-    """(commits per case, head, each commit as stored) from the cache file."""
+def _load(path: Path) -> tuple[dict[str, list[str]], str, dict[str, list[str]]] | None:
+    """(commits per case, in order; head; each commit as stored) from the cache file."""
     try:
         with gc_paused():
-            return _parse(json.loads(path.read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+            data = json.loads(path.read_text("utf-8"))
+        if data.get("version") != CACHE_VERSION:
+            return None
+        cases, head, commits = data["cases"], data["head"], data["commits"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-def _parse(data: Any) -> tuple[dict[str, list[Entry]], str, dict[str, list[str]]] | None:
-    if data.get("version") != CACHE_VERSION:
+    if not (isinstance(cases, dict) and isinstance(commits, dict)
+            and all(sha in commits for shas in cases.values() for sha in shas)):
         return None
-    shared: dict[str, Entry] = {}
-    for sha, (author, when, committed, subject, stage) in data["commits"].items():
-        shared[sha] = Entry(sha, author, datetime.fromisoformat(when),
-                            datetime.fromisoformat(committed), subject, stage)
-    by_case = {cid: [shared[s] for s in shas] for cid, shas in data["cases"].items()}
-    return by_case, data["head"], data["commits"]
+    return cases, head, commits
 
 
 def _save(path: Path, timelines: Timelines, known: dict[str, list[str]] | None = None) -> None:
@@ -159,8 +200,9 @@ def _save(path: Path, timelines: Timelines, known: dict[str, list[str]] | None =
     again)."""
     commits: dict[str, list[str]] = dict(known or {})
     cases: dict[str, list[str]] = {}
+    for cid in timelines.case_ids():
+        cases[cid] = timelines.shas(cid)
     for cid, entries in timelines._by_case.items():
-        cases[cid] = [e.sha for e in entries]
         for e in entries:
             if e.sha not in commits:
                 commits[e.sha] = [e.author, e.when.isoformat(), e.committed.isoformat(), e.subject,
