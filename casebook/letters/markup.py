@@ -31,14 +31,33 @@ def _letter_link(url: str) -> bool:
     return head.split(":", 1)[0] in _LETTER_SCHEMES or bool(_IMAGE_DATA.match(cleaned))
 
 
-@functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    return _parser(frozenset())
+
+
+@functools.lru_cache(maxsize=32)
+def _parser(skipped: frozenset[str]) -> MarkdownIt:
     # CommonMark with raw HTML off: a template (or a debtor name in it) cannot inject
     # markup; tables are on because a statement of account is a table.
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.validateLink = _letter_link  # type: ignore[method-assign]
     md.core.ruler.at("inline", _inline_once)
+    if skipped:
+        md.block.ruler.disable(sorted(skipped))
     return md
+
+
+#: Block rules that cannot match a text without one of these: `fence` opens with ` or ~,
+#: `blockquote` with >, `reference` with [, and indented `code` needs four columns of
+#: spaces or a tab. markdown-it tries every block rule at every line (and again, as a
+#: paragraph's end, at every line of a paragraph): a text without them is parsed without
+#: those rules, to the same tokens. `html_block` never matches with raw HTML off.
+_NEEDS = {"fence": ("`", "~"), "blockquote": (">",), "reference": ("[",), "code": ("\t", "    ")}
+
+
+def _parser_for(text: str) -> MarkdownIt:
+    skipped = {rule for rule, marks in _NEEDS.items() if not any(mark in text for mark in marks)}
+    return _parser(frozenset({"html_block", *skipped}))
 
 
 _INLINE: dict[str, tuple] = {}
@@ -79,7 +98,7 @@ def tokens(text: str) -> tuple:
     """The parsed Markdown, shared by the HTML here and the plain text of the same letter
     (`casebook.letters.plaintext`): parsing is most of the cost of both, and neither
     renderer changes the tokens."""
-    return tuple(_markdown().parse(text))
+    return tuple(_parser_for(text).parse(text))
 
 
 def markdown_to_html(text: str) -> str:
