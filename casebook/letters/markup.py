@@ -48,11 +48,12 @@ def _parser(skipped: frozenset[str]) -> MarkdownIt:
 
 
 #: Block rules that cannot match a text without one of these: `fence` opens with ` or ~,
-#: `blockquote` with >, `reference` with [, and indented `code` needs four columns of
-#: spaces or a tab. markdown-it tries every block rule at every line (and again, as a
-#: paragraph's end, at every line of a paragraph): a text without them is parsed without
-#: those rules, to the same tokens. `html_block` never matches with raw HTML off.
-_NEEDS = {"fence": ("`", "~"), "blockquote": (">",), "reference": ("[",), "code": ("\t", "    ")}
+#: `blockquote` with >, `reference` with [, a `table`'s head has |, indented `code` needs
+#: four columns of spaces or a tab. markdown-it tries every block rule at every line (and
+#: again, as a paragraph's end, at every line of a paragraph): a text without them is
+#: parsed without those rules, to the same tokens. `html_block` never matches, HTML off.
+_NEEDS = {"fence": ("`", "~"), "blockquote": (">",), "reference": ("[",), "table": ("|",),
+          "code": ("\t", "    ")}
 
 
 def _parser_for(text: str) -> MarkdownIt:
