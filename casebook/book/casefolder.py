@@ -53,6 +53,13 @@ def folder_fingerprint(root: Path, case_id: str) -> str | None:
     """The fingerprint `read_case` gives folder `cases/<case_id>`, from the stat of its
     files alone; None when the folder would not be cached (no safe slug, no debtor.yaml, a
     file that cannot be read)."""
+    found = folder_signature(root, case_id)
+    return signature_fingerprint(found[0]) if found is not None else None
+
+
+def folder_signature(root: Path, case_id: str) -> tuple[tuple, list[str]] | None:
+    """The stat signature the fingerprint is made of, and the folders listed for it (the
+    case folder "" first, then its record folders); None as for `folder_fingerprint`."""
     if not SLUG_RE.match(case_id):
         return None
     entries, listing = _scan(root, case_id)
@@ -60,10 +67,10 @@ def folder_fingerprint(root: Path, case_id: str) -> str | None:
     if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
         return None
     signature = _signature(entries, listing)
-    return _fingerprint(signature) if signature else None
+    return (signature, ["", *listing]) if signature else None
 
 
-def _fingerprint(signature: tuple) -> str:
+def signature_fingerprint(signature: tuple) -> str:
     return hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -92,7 +99,7 @@ def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
     # are read again (entries for them would go unused by every later run, and dropping
     # them rewrote the whole cache: a warm run 1.7 s -> 2.9 s at 10,000 cases).
     signature = _signature(entries, listing)
-    fingerprint = _fingerprint(signature)
+    fingerprint = signature_fingerprint(signature)
     if store is not None and signature:
         hit = store.get(folder, fingerprint)
         if hit is not None:

@@ -15,9 +15,10 @@ import multiprocessing
 import os
 import threading
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 from casebook.book.casefolder import folder_fingerprint, read_case
+from casebook.book.statwalk import Layout, walk
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CaseCache, Kept
 from casebook.book.model import Case
@@ -167,25 +168,57 @@ def fingerprints(root: Path, names: list[str]) -> list[str | None]:
     """`folder_fingerprint` of each folder `cases/<name>`, in the order of `names`: the
     stat of every file of the book, over every core when the book is large (the walk is
     mostly Python's own work per file, which one core does at half the speed of two)."""
-    workers = min(cores(), 8)
-    if len(names) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
-        return [folder_fingerprint(root, name) for name in names]
+    return _over_cores(_fingerprint_chunk, root, names)
+
+
+def walks(root: Path, names: list[str], layouts: Mapping[str, Layout]) -> list[tuple[str | None, Layout | None]]:
+    """`statwalk.walk` of each folder `cases/<name>` (fingerprint, layout), in the order of
+    `names`, over every core when the book is large; `layouts`: the last walk's, by name."""
+    global _LAYOUTS
+    _LAYOUTS = layouts
+    try:
+        found = _over_cores(_walk_chunk, root, names)
+    finally:
+        _LAYOUTS = {}
+    return [(fingerprint, layouts.get(name) if layout == _SAME else layout)
+            for name, (fingerprint, layout) in zip(names, found)]
+
+
+def _over_cores(work: Callable[[list[str]], list[Any]], root: Path, names: list[str]) -> list[Any]:
+    """`work` over `names` in shares, one a core when there are many, results in order."""
     global _ROOT
     _ROOT = root
-    size = -(-len(names) // workers)
-    chunks = [names[i:i + size] for i in range(0, len(names), size)]
     try:
+        workers = min(cores(), 8)
+        if len(names) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
+            return work(names)
+        size = -(-len(names) // workers)
+        chunks = [names[i:i + size] for i in range(0, len(names), size)]
         # This process walks the first share while the workers walk the others: one fork
         # fewer, and no core waits.
         with multiprocessing.get_context("fork").Pool(processes=len(chunks) - 1) as pool:
-            others = pool.map_async(_fingerprint_chunk, chunks[1:])
-            first = _fingerprint_chunk(chunks[0])
+            others = pool.map_async(work, chunks[1:])
+            first = work(chunks[0])
             parts = [first, *others.get()]
     finally:
         _ROOT = None
-    return [fingerprint for part in parts for fingerprint in part]
+    return [result for part in parts for result in part]
 
 
 def _fingerprint_chunk(names: list[str]) -> list[str | None]:
     assert _ROOT is not None
     return [folder_fingerprint(_ROOT, name) for name in names]
+
+
+_LAYOUTS: Mapping[str, Layout] = {}  # the last walk's layouts, for the forked workers
+_SAME = 0  # a layout as it was given: not sent back from a worker
+
+
+def _walk_chunk(names: list[str]) -> list[tuple[str | None, Any]]:
+    assert _ROOT is not None
+    out = []
+    for name in names:
+        given = _LAYOUTS.get(name)
+        fingerprint, layout = walk(_ROOT, name, given)
+        out.append((fingerprint, _SAME if layout is given and given is not None else layout))
+    return out
