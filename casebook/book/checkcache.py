@@ -24,7 +24,7 @@ from casebook.book.errors import Problem
 from casebook.book.load import case_names
 from casebook.book.loadcache import CACHE_VERSION, CaseCache
 from casebook.book.model import Book, Policy, Settings
-from casebook.book.parallelload import PARALLEL_MIN_CASES, read_folders, walks
+from casebook.book.parallelload import PARALLEL_MIN_CASES, read_folders, warm_fingerprints
 from casebook.book.pickled import SplitPickle, cache_folder, gc_paused
 from casebook.book.rates import RateTables, load_tables
 from casebook.book.stabletext import stable
@@ -42,8 +42,7 @@ class Checked:
     invoices: int
 
 
-# Per folder: ((fingerprint, rules key), (problems of the folder, its facts or None),
-# the layout of its last walk, `casebook.book.statwalk`).
+# Per folder: ((fingerprint, rules key), (problems of the folder, its facts or None)).
 
 
 def check_summary(root: Path, *, cache: bool = True) -> Checked:
@@ -70,15 +69,12 @@ def _check_summary(root: Path, cache: bool) -> Checked:
     found: dict[str, tuple[tuple[Problem, ...], CaseFacts | None]] = {}
     todo: list[str] = []
     # With nothing kept (a first run), every folder is read anyway: no walk before.
-    walked = (walks(root, names, {name: entry[2] for name, entry in kept.items() if entry[2]})
-              if kept else [(None, None)] * len(names))
-    walked_to: dict[str, tuple] = {}
-    for name, (fingerprint, layout) in zip(names, walked):
+    walked = warm_fingerprints(root, names) if kept else [None] * len(names)
+    for name, fingerprint in zip(names, walked):
         entry = kept.get(name)
-        walked_to[name] = (fingerprint, layout)
         if fingerprint is not None and entry is not None and entry[0] == (fingerprint, rules):
             found[name] = entry[1]
-            now[name] = entry if entry[2] is layout else (entry[0], entry[1], layout)
+            now[name] = entry
         else:
             todo.append(name)
     # Many changed folders: the load cache (and its workers) read them faster than one by one.
@@ -91,10 +87,7 @@ def _check_summary(root: Path, cache: bool) -> Checked:
             facts = facts_of(read.case)
         found[read.name] = (tuple(folder_problems), facts)
         if read.fingerprint is not None:
-            # The walk's layout, if it saw the folder as it was read.
-            fingerprint, layout = walked_to.get(read.name, (None, None))
-            now[read.name] = ((read.fingerprint, rules), found[read.name],
-                              layout if fingerprint == read.fingerprint else None)
+            now[read.name] = ((read.fingerprint, rules), found[read.name])
     if loads is not None:
         loads.save()
     if store is not None:

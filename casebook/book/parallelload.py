@@ -20,9 +20,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 from casebook.book.casefolder import folder_fingerprint, read_case
 from casebook.book.statwalk import Layout, walk
 from casebook.book.errors import Problem
-from casebook.book.loadcache import CaseCache, Kept
+from casebook.book.loadcache import CACHE_VERSION, CaseCache, Kept
 from casebook.book.model import Case
-from casebook.book.pickled import LazyMapping, Pickled
+from casebook.book.pickled import LazyMapping, Pickled, SplitPickle, cache_folder
 
 PARALLEL_MIN_CASES = 600
 """Folders to parse from which the work is shared among the cores. Measured on 2 cores
@@ -126,7 +126,7 @@ def _hits(root: Path, names: list[str], store: CaseCache | None) -> dict[str, Ke
     if store is None or not store.entries:
         return {}
     hits = {}
-    for name, fingerprint in zip(names, fingerprints(root, names)):
+    for name, fingerprint in zip(names, warm_fingerprints(root, names)):
         if fingerprint is not None:
             entry = store.entry(f"cases/{name}", fingerprint)
             if entry is not None:
@@ -169,6 +169,15 @@ def fingerprints(root: Path, names: list[str]) -> list[str | None]:
     stat of every file of the book, over every core when the book is large (the walk is
     mostly Python's own work per file, which one core does at half the speed of two)."""
     return _over_cores(_fingerprint_chunk, root, names)
+
+
+def warm_fingerprints(root: Path, names: list[str]) -> list[str | None]:
+    """`fingerprints`, walking each folder from the layout its last walk kept (`statwalk`),
+    in `.git/casebook/walk-cache*.pickle`: for the warm runs of check, site and the rest."""
+    store = SplitPickle(cache_folder(root), "walk-cache", CACHE_VERSION)
+    found = walks(root, names, store.entries)
+    store.save({name: layout for name, (_, layout) in zip(names, found) if layout is not None})
+    return [fingerprint for fingerprint, _ in found]
 
 
 def walks(root: Path, names: list[str], layouts: Mapping[str, Layout]) -> list[tuple[str | None, Layout | None]]:
