@@ -166,7 +166,7 @@ class _FolderLoader(jinja2.FileSystemLoader):
             raise _UnsafeFile(str(path), error.strerror or str(error)) from None
         mtime = os.path.getmtime(path)
         return (data.decode(self.encoding), os.path.normpath(path),
-                lambda: os.path.exists(path) and os.path.getmtime(path) == mtime)
+                lambda: _mtime(path) == mtime)
 
     def _read(self, path: Path, rel: str) -> bytes:
         if self.base is not None:
@@ -175,6 +175,15 @@ class _FolderLoader(jinja2.FileSystemLoader):
             except ValueError:  # a folder outside the book (the shipped templates)
                 pass
         return read_inside(self.folder, rel)
+
+
+def _mtime(path: Path) -> float | None:
+    """A file's modification time, None when it is gone: one stat where `exists` and
+    `getmtime` took two (Jinja asks at every render and include whether a file changed)."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return None
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
