@@ -12,7 +12,7 @@ import binascii
 import functools
 import hashlib
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from email import contentmanager
 from email import policy as email_policy
 from email.headerregistry import HeaderRegistry
@@ -119,6 +119,11 @@ def _zone(book: Book) -> ZoneInfo:
         return ZoneInfo("Europe/Brussels")
 
 
+@functools.lru_cache(maxsize=64)  # the day of the run, in every email of it
+def _sent_on(day: date, zone: ZoneInfo) -> str:
+    return format_datetime(datetime.combine(day, SEND_HOUR, tzinfo=zone))
+
+
 def build_email(
     book: Book, case: Case, action: "ActionLike", letter: "Letter", *, pdf: bytes | None = None
 ) -> bytes:
@@ -152,7 +157,7 @@ def build_email(
             for i, a in enumerate(recipients)
         )),
         ("Subject", subject or letter.context.get("template", "")),
-        ("Date", format_datetime(datetime.combine(action.date, SEND_HOUR, tzinfo=_zone(book)))),
+        ("Date", _sent_on(action.date, _zone(book))),
         ("Message-ID", message_id(book, case, stem)),
         ("X-Casebook-Case", case.id),
         ("X-Casebook-Action", stem),
