@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
 
 from casebook.book.casefolder import folder_fingerprint, read_case
-from casebook.book.statwalk import Layout, walk
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache, Kept
 from casebook.book.model import Case
 from casebook.book.pickled import LazyMapping, Pickled, SplitPickle, cache_folder
+from casebook.book.statwalk import Layout, walk
 
 PARALLEL_MIN_CASES = 600
 """Folders to parse from which the work is shared among the cores. Measured on 2 cores
