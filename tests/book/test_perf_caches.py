@@ -74,7 +74,7 @@ def test_qr_png_and_svg_are_segnos_bytes():
 
 
 def test_emails_are_the_bytes_email_policy_smtp_writes(monkeypatch):
-    """mail.EMAIL_POLICY remembers parsed and folded headers and `_assembled` builds the MIME
+    """mail.EMAIL_POLICY remembers parsed and folded headers and `_mime` writes the MIME
     tree directly; the bytes are those of the email package's own calls with the standard
     policy, also for names and subjects that need encoding or folding."""
     from email import policy
@@ -115,7 +115,7 @@ def test_emails_are_the_bytes_email_policy_smtp_writes(monkeypatch):
 
 def test_email_bodies_of_every_encoding_are_the_email_packages(monkeypatch):
     """7bit, 8bit, quoted-printable and base64 bodies (the email package chooses from the
-    text), with and without a QR code: `_assembled` writes what its own calls write."""
+    text), with and without a QR code: `_mime` writes what its own calls write."""
     import dataclasses
     from pathlib import Path
 
