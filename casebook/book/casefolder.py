@@ -7,7 +7,6 @@ this is the loop that runs for every folder of the book, where the cache pays.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import replace
 from decimal import Decimal
@@ -20,6 +19,7 @@ from casebook.book.fields import SLUG_RE
 from casebook.book.loadcache import CaseCache, kept
 from casebook.book.model import Case, Invoice
 from casebook.book.records import Credit, read_entry
+from casebook.book.statwalk import Layout, from_layout, layout_of, signature_fingerprint
 
 # Sub-folder of a case -> (file suffix, file type).
 CASE_FOLDERS = {
@@ -32,8 +32,10 @@ CASE_FOLDERS = {
 
 
 def read_case(root: Path, case_id: str, store: CaseCache | None, problems: list[Problem],
-              fingerprints: dict[str, str] | None = None) -> Case | None:
-    """The case of folder `cases/<case_id>`, or None (and a problem) when it is no case."""
+              fingerprints: dict[str, str] | None = None,
+              layouts: dict[str, Layout] | None = None) -> Case | None:
+    """The case of folder `cases/<case_id>`, or None (and a problem) when it is no case.
+    `layouts` receives the folder's layout for the next walk (`walk`), when it has one."""
     if not SLUG_RE.match(case_id):
         folder = f"cases/{case_id if case_id.isprintable() else repr(case_id)[1:-1]}"
         problems.append(Problem(folder, 1,
@@ -44,9 +46,9 @@ def read_case(root: Path, case_id: str, store: CaseCache | None, problems: list[
         # (site pages, letters, export bundles, commit trailers), where a name like this one
         # could collide with another, break a line or leave its folder. Not cached either
         # (the cache is for cases); rules across cases (`check_book`) do not see its records.
-        _read_folder(root, case_id, folder, None, problems, None)
+        _read_folder(root, case_id, folder, None, problems, None, None)
         return None
-    return _read_folder(root, case_id, f"cases/{case_id}", store, problems, fingerprints)
+    return _read_folder(root, case_id, f"cases/{case_id}", store, problems, fingerprints, layouts)
 
 
 def folder_fingerprint(root: Path, case_id: str) -> str | None:
@@ -70,8 +72,20 @@ def folder_signature(root: Path, case_id: str) -> tuple[tuple, list[str]] | None
     return (signature, ["", *listing]) if signature else None
 
 
-def signature_fingerprint(signature: tuple) -> str:
-    return hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
+def walk(root: Path, case_id: str, layout: Layout | None) -> tuple[str | None, Layout | None]:
+    """(fingerprint, layout) of folder `cases/<case_id>`: its `folder_fingerprint`, from the
+    layout its last walk kept where that still holds (`casebook.book.statwalk`), and the
+    layout for the next walk (None when it cannot be trusted)."""
+    base = os.path.join(os.fspath(root), "cases", case_id)
+    if layout is not None:
+        fingerprint = from_layout(base, layout)
+        if fingerprint is not None:
+            return fingerprint, layout
+    found = folder_signature(root, case_id)
+    if found is None:
+        return None, None
+    signature, folders = found
+    return signature_fingerprint(signature), layout_of(base, signature, folders)
 
 
 def _scan(root: Path, case_id: str) -> tuple[dict[str, os.DirEntry], dict[str, list[os.DirEntry]]]:
@@ -87,7 +101,8 @@ def _scan(root: Path, case_id: str) -> tuple[dict[str, os.DirEntry], dict[str, l
 
 
 def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
-                 problems: list[Problem], fingerprints: dict[str, str] | None) -> Case | None:
+                 problems: list[Problem], fingerprints: dict[str, str] | None,
+                 layouts: dict[str, Layout] | None) -> Case | None:
     entries, listing = _scan(root, case_id)
     debtor_entry = entries.get("debtor.yaml")
     if debtor_entry is None or not debtor_entry.is_file(follow_symlinks=False):
@@ -100,6 +115,11 @@ def _read_folder(root: Path, case_id: str, folder: str, store: CaseCache | None,
     # them rewrote the whole cache: a warm run 1.7 s -> 2.9 s at 10,000 cases).
     signature = _signature(entries, listing)
     fingerprint = signature_fingerprint(signature)
+    if layouts is not None and signature:
+        # The listing just made is as good as a walk's: the next warm run need not list again.
+        layout = layout_of(os.path.join(os.fspath(root), folder), signature, ["", *listing])
+        if layout is not None:
+            layouts[case_id] = layout
     if store is not None and signature:
         hit = store.get(folder, fingerprint)
         if hit is not None:

@@ -17,12 +17,12 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
 
-from casebook.book.casefolder import folder_fingerprint, read_case
+from casebook.book.casefolder import folder_fingerprint, read_case, walk
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache, Kept
 from casebook.book.model import Case
 from casebook.book.pickled import LazyMapping, Pickled, SplitPickle, cache_folder
-from casebook.book.statwalk import Layout, walk
+from casebook.book.statwalk import Layout
 
 PARALLEL_MIN_CASES = 600
 """Folders to parse from which the work is shared among the cores. Measured on 2 cores
@@ -60,15 +60,16 @@ class _Recorder:
         self.put_entry = (folder, entry)
 
 
-def _read_chunk(names: list[str]) -> list[tuple[Case | None, list[Problem], str | None, Any]]:
+def _read_chunk(names: list[str]) -> list[tuple[Case | None, list[Problem], str | None, Any, Layout | None]]:
     assert _ROOT is not None
     out = []
     for name in names:
         recorder = _Recorder()
         problems: list[Problem] = []
         fingerprints: dict[str, str] = {}
-        case = read_case(_ROOT, name, recorder, problems, fingerprints)  # type: ignore[arg-type]
-        out.append((case, problems, fingerprints.get(name), recorder.put_entry))
+        layouts: dict[str, Layout] = {}
+        case = read_case(_ROOT, name, recorder, problems, fingerprints, layouts)  # type: ignore[arg-type]
+        out.append((case, problems, fingerprints.get(name), recorder.put_entry, layouts.get(name)))
     return out
 
 
@@ -145,10 +146,17 @@ def _read(root: Path, todo: list[str], store: CaseCache | None) -> dict[str, tup
             case = read_case(root, name, store, problems, prints)
             out[name] = (case, problems, prints.get(name))
         return out
-    for name, (case, problems, fingerprint, entry) in zip(todo, _parse_in_workers(root, todo, workers)):
+    layouts = {}
+    for name, (case, problems, fingerprint, entry, layout) in zip(todo, _parse_in_workers(root, todo, workers)):
         if store is not None and entry is not None:
             store.put(*entry)
+        if layout is not None:
+            layouts[name] = layout
         out[name] = (case, problems, fingerprint)
+    if store is not None and layouts:
+        # Many folders read (a cold load): their listings lay out the next warm walk.
+        walked = SplitPickle(cache_folder(root), WALK_CACHE, CACHE_VERSION)
+        walked.save({**walked.entries, **layouts})
     return out
 
 
@@ -171,10 +179,13 @@ def fingerprints(root: Path, names: list[str]) -> list[str | None]:
     return _over_cores(_fingerprint_chunk, root, names)
 
 
+WALK_CACHE = "walk-cache"
+
+
 def warm_fingerprints(root: Path, names: list[str]) -> list[str | None]:
     """`fingerprints`, walking each folder from the layout its last walk kept (`statwalk`),
     in `.git/casebook/walk-cache*.pickle`: for the warm runs of check, site and the rest."""
-    store = SplitPickle(cache_folder(root), "walk-cache", CACHE_VERSION)
+    store = SplitPickle(cache_folder(root), WALK_CACHE, CACHE_VERSION)
     found = walks(root, names, store.entries)
     store.save({name: layout for name, (_, layout) in zip(names, found) if layout is not None})
     return [fingerprint for fingerprint, _ in found]

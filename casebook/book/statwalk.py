@@ -1,13 +1,14 @@
-"""The stat of a case folder with the fewest system calls: what a warm `check` asks of
-the disk.
+"""The stat of a case folder with the fewest system calls: what a warm run asks of the
+disk (`casebook.book.casefolder.walk`), and the fingerprint made of it.
 
 `folder_fingerprint` lists the case folder and each record folder, then stats every file.
 Listing a folder costs about four system calls and a stat one, and a folder's own
 modification time and inode change whenever an entry is added, removed or renamed in it
 (not when a file is edited in place: that the file's own stat shows). So when a folder's
 stat is what it was, its names are too, and the walk stats the names it kept instead of
-listing the folder again; as `git status` does with its untracked cache. The fingerprint
-is the loader's, byte for byte (`casebook.book.casefolder`), whichever way it was reached.
+listing the folder again, as `git status` does with its untracked cache. The fingerprint
+is the same, byte for byte, whichever way it was reached. A cold load's own listings lay
+out the first walk (`casebook.book.parallelload`).
 
 A folder changed within the last `RECENT_NS` is never taken on trust: its time stamp may
 not have moved yet for a change made in the same clock tick as the listing.
@@ -15,11 +16,9 @@ not have moved yet for a change made in the same clock tick as the listing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
-from pathlib import Path
-
-from casebook.book.casefolder import folder_signature, signature_fingerprint
 
 RECENT_NS = 2_000_000_000
 
@@ -28,23 +27,15 @@ RECENT_NS = 2_000_000_000
 Layout = tuple[tuple[tuple[str, int, int], ...], tuple[tuple[str, str, bool], ...]]
 
 
-def walk(root: Path, case_id: str, layout: Layout | None) -> tuple[str | None, Layout | None]:
-    """(fingerprint, layout) of folder `cases/<case_id>`: the fingerprint the loader gives
-    it (None when the loader would not cache it), and the layout for the next walk (None
-    when it cannot be trusted)."""
-    base = os.path.join(os.fspath(root), "cases", case_id)
-    if layout is not None:
-        fingerprint = _from_layout(base, layout)
-        if fingerprint is not None:
-            return fingerprint, layout
-    found = folder_signature(root, case_id)
-    if found is None:
-        return None, None
-    signature, folders = found
-    return signature_fingerprint(signature), _layout(base, signature, folders)
+def signature_fingerprint(signature: tuple) -> str:
+    """The loader's fingerprint of a case folder: a digest of its stat signature
+    (`casebook.book.casefolder`)."""
+    return hashlib.sha1(repr(signature).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _layout(base: str, signature: tuple, folders: list[str]) -> Layout | None:
+def layout_of(base: str, signature: tuple, folders: list[str]) -> Layout | None:
+    """The layout of folder `base` as listed for `signature` (the folders listed: "" for
+    `base` itself, then its record folders); None when one changed too recently to trust."""
     recent = time.time_ns() - RECENT_NS
     stats = []
     try:
@@ -58,7 +49,9 @@ def _layout(base: str, signature: tuple, folders: list[str]) -> Layout | None:
     return tuple(stats), tuple((item[0], item[1], len(item) == 2) for item in signature)
 
 
-def _from_layout(base: str, layout: Layout) -> str | None:
+def from_layout(base: str, layout: Layout) -> str | None:
+    """The fingerprint of folder `base` walked from its kept layout; None when a folder
+    of it changed (then it has to be listed again)."""
     folders, entries = layout
     lstat = os.lstat
     # Plain string joins: this loop runs for every file of the book (os.path.join was a

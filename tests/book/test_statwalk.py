@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from casebook.book import statwalk
-from casebook.book.casefolder import folder_fingerprint
-from casebook.book.statwalk import walk
+from casebook.book import casefolder, parallelload
+from casebook.book.casefolder import folder_fingerprint, walk
+from casebook.book.loadcache import CaseCache
+from casebook.book.pickled import SplitPickle, cache_folder
 from tests.conftest import write_files
 
 CASE = "klant-001"
@@ -39,7 +40,7 @@ def test_a_kept_layout_gives_the_loaders_fingerprint_and_needs_no_listing(tmp_pa
     root = book(tmp_path)
     fingerprint, layout = walk(root, CASE, None)
     assert fingerprint == folder_fingerprint(root, CASE) and layout is not None
-    monkeypatch.setattr(statwalk, "folder_signature", lambda *a: (_ for _ in ()).throw(AssertionError))
+    monkeypatch.setattr(casefolder, "folder_signature", lambda *a: (_ for _ in ()).throw(AssertionError))
     assert walk(root, CASE, layout) == (fingerprint, layout)
 
 
@@ -76,3 +77,17 @@ def test_no_case_no_layout(tmp_path):
     root = book(tmp_path)
     (root / "cases" / CASE / "debtor.yaml").unlink()
     assert walk(root, CASE, None) == (None, None)
+
+
+def test_a_cold_load_in_workers_lays_out_the_first_walk(tmp_path, monkeypatch):
+    root = book(tmp_path)
+    (root / ".git").mkdir()
+    age(root)
+    monkeypatch.setattr(parallelload, "PARALLEL_MIN_CASES", 1)
+    monkeypatch.setattr(parallelload, "cores", lambda: 2)
+    store = CaseCache(root)
+    (read,) = parallelload.read_folders(root, [CASE], store)
+    layouts = SplitPickle(cache_folder(root), parallelload.WALK_CACHE, parallelload.CACHE_VERSION).entries
+    assert read.fingerprint == folder_fingerprint(root, CASE)
+    monkeypatch.setattr(casefolder, "folder_signature", lambda *a: (_ for _ in ()).throw(AssertionError))
+    assert walk(root, CASE, layouts[CASE]) == (read.fingerprint, layouts[CASE])
