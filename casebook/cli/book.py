@@ -11,8 +11,8 @@ from casebook.book.check import check as check_book
 from casebook.book.checkcache import check_summary
 from casebook.book.dump import money
 from casebook.book.hints import hints as book_hints
-from casebook.book.newbook import create_book, schema_files
-from casebook.engine.portfolio import BUCKETS, portfolio
+# Creating books and the engine's figures are imported by the commands that use them:
+# `casebook check` starts without GitPython, the engine and the money rules.
 from .common import (
     book_option,
     clock_today,
@@ -31,6 +31,8 @@ from .common import (
 @handle_errors
 def init(path: Path, demo: bool) -> None:
     """Create a new book at PATH: a git repository with settings, policies and letters."""
+    from casebook.book.newbook import create_book
+
     create_book(path, demo=demo)
     click.echo(f"New book in {path}")
     click.echo("Next: fill in casebook.yaml (your name, IBAN, VAT, operator) and commit it,")
@@ -72,6 +74,8 @@ def status(book_root: Path, today: date | None, as_json: bool) -> None:
     """The portfolio: open balance, overdue, oldest due date and aging per case."""
     book, problems = check_book(book_root)
     as_of = today or clock_today(book.settings.timezone)
+    from casebook.engine.portfolio import portfolio
+
     figures = portfolio(book, as_of)
     extra = _case_extras(book, as_of)
     if as_json:
@@ -125,6 +129,8 @@ def _next_cell(extra: dict, as_of: date) -> str:
 
 
 def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
+    from casebook.engine.portfolio import BUCKETS
+
     extra = extra or {}
     header = ("case", "policy", "stage", "next action", "open", "overdue", "oldest due", "late")
     rows = [
@@ -166,6 +172,8 @@ def _print_table(figures, extra: dict[str, dict] | None = None) -> None:
               help="Write every schema into this folder instead of printing one.")
 def schema(kind: str | None, out: Path | None) -> None:
     """Print the JSON Schema of a file type (settings, debtor, invoice, ...) for editors."""
+    from casebook.book.newbook import schema_files
+
     files = schema_files()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -197,6 +205,8 @@ def demo(path: Path | None, end: str) -> None:
     payments, a promise, a dispute, a payment plan), each action a git commit, then
     builds the site and prints where to open it.
     """
+    from casebook.book.newbook import create_book
+    from casebook.engine.portfolio import portfolio
     from casebook.record.demo import play_demo
     from casebook.site import build_site
 
