@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
 
-from casebook.book.casefolder import folder_fingerprint, read_case, walk
+from casebook.book.casefolder import read_case, walk
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache, Kept
 from casebook.book.model import Case
@@ -172,19 +172,15 @@ def _parse_in_workers(root: Path, todo: list[str], workers: int) -> list[tuple]:
         _ROOT = None
 
 
-def fingerprints(root: Path, names: list[str]) -> list[str | None]:
-    """`folder_fingerprint` of each folder `cases/<name>`, in the order of `names`: the
-    stat of every file of the book, over every core when the book is large (the walk is
-    mostly Python's own work per file, which one core does at half the speed of two)."""
-    return _over_cores(_fingerprint_chunk, root, names)
-
-
 WALK_CACHE = "walk-cache"
 
 
 def warm_fingerprints(root: Path, names: list[str]) -> list[str | None]:
-    """`fingerprints`, walking each folder from the layout its last walk kept (`statwalk`),
-    in `.git/casebook/walk-cache*.pickle`: for the warm runs of check, site and the rest."""
+    """`folder_fingerprint` of each folder `cases/<name>`, in the order of `names`: the
+    stat of every file of the book, over every core when the book is large (the walk is
+    mostly Python's own work per file, which one core does at half the speed of two), each
+    folder walked from the layout its last walk kept (`statwalk`), in
+    `.git/casebook/walk-cache*.pickle`: for the warm runs of check, site and the rest."""
     store = SplitPickle(cache_folder(root), WALK_CACHE, CACHE_VERSION)
     found = walks(root, names, store.entries)
     store.save({name: layout for name, (_, layout) in zip(names, found) if layout is not None})
@@ -223,11 +219,6 @@ def _over_cores(work: Callable[[list[str]], list[Any]], root: Path, names: list[
     finally:
         _ROOT = None
     return [result for part in parts for result in part]
-
-
-def _fingerprint_chunk(names: list[str]) -> list[str | None]:
-    assert _ROOT is not None
-    return [folder_fingerprint(_ROOT, name) for name in names]
 
 
 _LAYOUTS: Mapping[str, Layout] = {}  # the last walk's layouts, for the forked workers

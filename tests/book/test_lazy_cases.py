@@ -10,6 +10,7 @@ import pickle
 import pytest
 
 from casebook.book import parallelload
+from casebook.book.casefolder import folder_fingerprint
 from casebook.book.load import case_names, load_book
 from casebook.book.pickled import LazyMapping, Pickled
 
@@ -76,7 +77,7 @@ def test_a_warm_load_reads_only_changed_cases_and_equals_a_cold_one(make_book):
     assert warm.book == fresh.book and warm.problems == fresh.problems != cold.problems
     assert warm.book.cases["d-0003"].payments[0].amount == 1
     assert list(warm.book.cases) == list(fresh.book.cases)
-    assert prints == dict(zip(case_names(root), parallelload.fingerprints(root, case_names(root))))
+    assert prints == {name: folder_fingerprint(root, name) for name in case_names(root)}
 
 
 def test_lazy_cases_read_in_a_forked_worker_are_the_cases(make_book):
@@ -109,8 +110,8 @@ def _inherited() -> list:
 def test_the_walk_over_every_core_gives_the_fingerprints_of_one_core(make_book, monkeypatch):
     root = _many(make_book, 12)
     names = case_names(root)
-    alone = parallelload.fingerprints(root, names)
+    alone = [folder_fingerprint(root, name) for name in names]
     monkeypatch.setattr(parallelload, "PARALLEL_MIN_CASES", 2)
     monkeypatch.setattr(parallelload, "cores", lambda: 3)
-    assert parallelload.fingerprints(root, names) == alone
+    assert parallelload.warm_fingerprints(root, names) == alone
     assert None not in alone and len(set(alone)) == 13  # with the base book's case
