@@ -79,7 +79,8 @@ def _check_summary(root: Path, cache: bool) -> Checked:
             todo.append(name)
     # Many changed folders: the load cache (and its workers) read them faster than one by one.
     loads = CaseCache(root) if cache and len(todo) >= PARALLEL_MIN_CASES else None
-    for read in read_folders(root, todo, loads):
+    # The walk above covered every folder: the load cache is matched against it, not a second walk.
+    for read in read_folders(root, todo, loads, dict(zip(names, walked)) if kept else None):
         facts = None
         folder_problems = list(read.problems)
         if read.case is not None:

@@ -107,9 +107,12 @@ def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: 
     return LazyMapping(cases)
 
 
-def read_folders(root: Path, names: list[str], store: CaseCache | None) -> list[FolderRead]:
-    """What `read_case` makes of each folder `cases/<name>`, in the order of `names`."""
-    hits = _hits(root, names, store)
+def read_folders(root: Path, names: list[str], store: CaseCache | None,
+                 walked: Mapping[str, str | None] | None = None) -> list[FolderRead]:
+    """What `read_case` makes of each folder `cases/<name>`, in the order of `names`.
+    `walked`: the folders' fingerprints when the caller has just walked them (then they
+    are not walked again)."""
+    hits = _hits(root, names, store, walked)
     results = _read(root, [name for name in names if name not in hits], store)
     out = []
     for name in names:
@@ -121,13 +124,16 @@ def read_folders(root: Path, names: list[str], store: CaseCache | None) -> list[
     return out
 
 
-def _hits(root: Path, names: list[str], store: CaseCache | None) -> dict[str, Kept]:
+def _hits(root: Path, names: list[str], store: CaseCache | None,
+          walked: Mapping[str, str | None] | None = None) -> dict[str, Kept]:
     """The folders whose case the cache holds: the stat of every file of the book (over
-    every core), compared with what the cache kept. No walk with nothing kept."""
+    every core, unless `walked` has them), compared with what the cache kept. No walk with
+    nothing kept."""
     if store is None or not store.entries:
         return {}
     hits = {}
-    for name, fingerprint in zip(names, warm_fingerprints(root, names)):
+    prints = [walked.get(name) for name in names] if walked is not None else warm_fingerprints(root, names)
+    for name, fingerprint in zip(names, prints):
         if fingerprint is not None:
             entry = store.entry(f"cases/{name}", fingerprint)
             if entry is not None:

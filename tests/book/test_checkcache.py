@@ -60,7 +60,8 @@ def test_a_warm_check_reads_only_the_folders_that_changed(tmp_path, monkeypatch)
     check_summary(root)
     read: list[list[str]] = []
     real = checkcache.read_folders
-    monkeypatch.setattr(checkcache, "read_folders", lambda r, names, s: read.append(names) or real(r, names, s))
+    monkeypatch.setattr(checkcache, "read_folders",
+                        lambda r, names, s, *walked: read.append(names) or real(r, names, s, *walked))
     check_summary(root)
     touch(root / "cases/klant-007/notes/n.md", "---\ndate: 2026-10-05\n---\nCalled.\n")
     check_summary(root)
@@ -78,3 +79,29 @@ def test_without_a_git_folder_or_with_a_damaged_cache_nothing_changes(tmp_path):
     assert check_summary(root).problems == expected
     shutil.rmtree(root / ".git")
     assert check_summary(root).problems == expected
+
+
+def test_many_changed_folders_are_walked_once_and_the_walk_keeps_every_layout(tmp_path, monkeypatch):
+    from casebook.book import parallelload
+    from casebook.book.load import load_book
+    from casebook.book.pickled import SplitPickle, cache_folder
+
+    root = tmp_path / "book"
+    write_book(root)
+    age(root)
+    load_book(root)  # the load cache holds every case
+    check_summary(root)
+    check_summary(root)  # and the walk cache every case folder
+    monkeypatch.setattr(checkcache, "PARALLEL_MIN_CASES", 1)  # changed folders read through the load cache
+    walked: list[int] = []
+    real = parallelload.walks
+    monkeypatch.setattr(parallelload, "walks",
+                        lambda r, names, layouts: walked.append(len(names)) or real(r, names, layouts))
+    touch(root / "cases/klant-003/notes/n.md", "---\ndate: 2026-10-05\n---\nCalled.\n")
+    touch(root / "cases/klant-009/notes/n.md", "---\ndate: 2026-10-06\n---\nCalled.\n")
+    same_as_whole_load(root)
+    layouts = SplitPickle(cache_folder(root), parallelload.WALK_CACHE, parallelload.CACHE_VERSION).entries
+    assert walked == [len(os.listdir(root / "cases"))]  # check_summary's own walk, once
+    # Every case folder's layout but those of the two changed just now (not trusted yet).
+    assert sorted(layouts) == sorted(n for n in os.listdir(root / "cases")
+                                     if n.startswith("klant-") and n not in ("klant-003", "klant-009"))
