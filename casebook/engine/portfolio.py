@@ -6,16 +6,16 @@ pages all read them from here, so they always agree. Pure: book and date in, val
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Mapping
 
-from casebook.money.balance import allocate
 from casebook.book.dump import money
 from casebook.book.model import Book, Case
+from casebook.money.balance import allocate
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 BUCKETS = ("not-due", "1-30", "31-60", "61-90", "90+")
 """Aging buckets by days late of each open invoice."""
@@ -99,16 +99,75 @@ class Portfolio:
 
     def totals_json(self) -> dict:
         """The `totals` of `to_json`, without writing out every case."""
-        return {
-            "cases": len(self.cases),
-            "open_cases": sum(1 for c in self.cases if c.open > 0),
-            "invoiced": money(self.invoiced),
-            "paid": money(self.paid),
-            "open": money(self.open),
-            "overdue": money(self.overdue),
-            "credit": money(self.credit),
-            "dso": str(self.dso.quantize(Decimal("0.1"))) if self.dso is not None else None,
-        }
+        return totals_json(len(self.cases), sum(1 for c in self.cases if c.open > 0), self)
+
+
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """What the portfolio adds up over some of its cases; the sums of two parts of a book
+    add up to the book's (cents are exact), so a part can be kept and added again later."""
+
+    cases: int = 0
+    open_cases: int = 0
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    open: Decimal = ZERO
+    overdue: Decimal = ZERO
+    credit: Decimal = ZERO
+    sales: Decimal = ZERO
+    """Invoiced in the DSO_DAYS days up to the date (`case_sales`)."""
+    aging: tuple[Decimal, ...] = (ZERO,) * len(BUCKETS)
+    """By bucket, in the order of BUCKETS."""
+
+    @classmethod
+    def of(cls, rows: Iterable[CaseFigures], sales: Iterable[Decimal]) -> Sums:
+        rows = tuple(rows)
+        return cls(
+            cases=len(rows),
+            open_cases=sum(1 for r in rows if r.open > 0),
+            invoiced=sum((r.invoiced for r in rows), ZERO),
+            paid=sum((r.paid for r in rows), ZERO),
+            open=sum((r.open for r in rows), ZERO),
+            overdue=sum((r.overdue for r in rows), ZERO),
+            credit=sum((r.credit for r in rows), ZERO),
+            sales=sum(sales, ZERO),
+            aging=tuple(sum((r.aging[b] for r in rows), ZERO) for b in BUCKETS),
+        )
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(*(a + b if not isinstance(a, tuple) else tuple(x + y for x, y in zip(a, b))
+                      for a, b in zip(_fields(self), _fields(other))))
+
+    @property
+    def dso(self) -> Decimal | None:
+        """Days sales outstanding: open balance / sales of the last DSO_DAYS days * DSO_DAYS."""
+        return (self.open / self.sales * DSO_DAYS) if self.sales > 0 else None
+
+    @property
+    def by_bucket(self) -> dict[str, Decimal]:
+        return dict(zip(BUCKETS, self.aging))
+
+    def totals_json(self) -> dict:
+        return totals_json(self.cases, self.open_cases, self)
+
+
+def _fields(sums: Sums) -> tuple:
+    return tuple(getattr(sums, name) for name in Sums.__slots__)  # type: ignore[attr-defined]
+
+
+def totals_json(cases: int, open_cases: int, figures: Portfolio | Sums) -> dict:
+    """The headline figures as `casebook status --json` gives them."""
+    dso = figures.dso
+    return {
+        "cases": cases,
+        "open_cases": open_cases,
+        "invoiced": money(figures.invoiced),
+        "paid": money(figures.paid),
+        "open": money(figures.open),
+        "overdue": money(figures.overdue),
+        "credit": money(figures.credit),
+        "dso": str(dso.quantize(Decimal("0.1"))) if dso is not None else None,
+    }
 
 
 def case_figures(book: Book, case: Case, as_of: date) -> CaseFigures:
@@ -166,22 +225,19 @@ def portfolio(book: Book, as_of: date, *, rows: Mapping[str, CaseFigures] | None
         known[cid] if cid in known else case_figures(book, book.cases[cid], as_of)
         for cid in book.cases
     )
-    aging = {b: sum((r.aging[b] for r in rows), ZERO) for b in BUCKETS}
-    open_total = sum((r.open for r in rows), ZERO)
     # Sums of cents are exact: adding each case's sum gives the sum of every invoice.
     sold = sales or {}
-    sales_total = sum((sold[cid] if cid in sold else case_sales(book.cases[cid], as_of)
-                       for cid in book.cases), ZERO)
-    dso = (open_total / sales_total * DSO_DAYS) if sales_total > 0 else None
+    sums = Sums.of(rows, (sold[cid] if cid in sold else case_sales(book.cases[cid], as_of)
+                          for cid in book.cases))
     return Portfolio(
         as_of=as_of,
         currency=book.settings.currency,
         cases=rows,
-        invoiced=sum((r.invoiced for r in rows), ZERO),
-        paid=sum((r.paid for r in rows), ZERO),
-        open=open_total,
-        overdue=sum((r.overdue for r in rows), ZERO),
-        credit=sum((r.credit for r in rows), ZERO),
-        aging=aging,
-        dso=dso,
+        invoiced=sums.invoiced,
+        paid=sums.paid,
+        open=sums.open,
+        overdue=sums.overdue,
+        credit=sums.credit,
+        aging=sums.by_bucket,
+        dso=sums.dso,
     )

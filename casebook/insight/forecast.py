@@ -29,10 +29,11 @@ the usual delay, disputed, or at risk. Amounts are never split or rounded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from casebook.book.dump import money
 from casebook.book.model import Book
@@ -178,18 +179,47 @@ def forecast(
             cid: case_outlook(book, case, today, behaviours[cid] if behaviours is not None else None)
             for cid, case in book.cases.items()
         }
-    book_delay = weighted_median(pair for found in outlooks.values() for pair in found.paid)
-    book_delay = 0 if book_delay is None else book_delay
+    ordered = [outlooks[cid] for cid in sorted(book.cases)]
+    delay = book_delay(found.paid for found in ordered)
+    return combine([part_of(ordered, delay, today, weeks)], book.settings.currency, delay)
+
+
+def horizon(today: date, weeks: int = DEFAULT_WEEKS) -> date:
+    """The last day of a forecast of `weeks` weeks from the one holding `today`."""
+    return today - timedelta(days=today.weekday()) + timedelta(days=7 * weeks - 1)
+
+
+def book_delay(paid: Iterable[Iterable[tuple[int, Decimal]]]) -> int:
+    """The book's usual delay from each case's `CaseOutlook.paid` (0 when nobody paid)."""
+    found = weighted_median(pair for pairs in paid for pair in pairs)
+    return 0 if found is None else found
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The forecast of some of a book's cases, for one usual delay of the book: parts of
+    cases in id order, `combine`d in that order, give the forecast of all of them."""
+
+    as_of: date
+    weeks: tuple[tuple[Expected, ...], ...]
+    later: tuple[Expected, ...]
+    overdue: tuple[Expected, ...]
+    disputed: tuple[Expected, ...]
+    at_risk: tuple[RiskCase, ...]
+
+
+def part_of(outlooks: Iterable[CaseOutlook], book_delay: int, today: date,
+            weeks: int = DEFAULT_WEEKS) -> Part:
+    """The forecast of the cases of `outlooks` (in id order), given the book's usual delay."""
     monday = today - timedelta(days=today.weekday())
-    last = monday + timedelta(days=7 * weeks - 1)
+    last = horizon(today, weeks)
     in_weeks: list[list[Expected]] = [[] for _ in range(weeks)]
     later: list[Expected] = []
     overdue: list[Expected] = []
     disputed: list[Expected] = []
     at_risk: list[RiskCase] = []
 
-    for case_id in sorted(book.cases):
-        found = outlooks[case_id]
+    for found in outlooks:
         if found.at_risk is not None:
             at_risk.append(found.at_risk)
             continue
@@ -215,17 +245,37 @@ def forecast(
             else:
                 in_weeks[(item.date - monday).days // 7].append(item)
 
-    def ordered(items: list[Expected]) -> tuple[Expected, ...]:
-        return tuple(sorted(items, key=lambda i: (i.date, i.case_id, i.invoice, i.kind)))
+    return Part(today, tuple(_ordered(items) for items in in_weeks), _ordered(later),
+                _ordered(overdue), _ordered(disputed), tuple(at_risk))
+
+
+def combine(parts: Sequence[Part], currency: str, book_delay: int) -> Forecast:
+    """The forecast of the cases of `parts`, taken in order (each part's cases in id order,
+    and after those of the parts before it)."""
+    if not parts:
+        raise ValueError("a forecast is made of at least one part")
+    today = parts[0].as_of
+    monday = today - timedelta(days=today.weekday())
+
+    def joined(lists: Iterable[tuple[Expected, ...]]) -> tuple[Expected, ...]:
+        if len(parts) == 1:
+            return next(iter(lists))
+        # Each list is sorted; sorting is stable, so equal items keep the parts' order,
+        # as they would sorting all the cases' items at once.
+        return _ordered([i for items in lists for i in items])
 
     return Forecast(
         as_of=today,
-        currency=book.settings.currency,
-        weeks=tuple(Week(monday + timedelta(days=7 * k), ordered(items))
-                    for k, items in enumerate(in_weeks)),
-        later=ordered(later),
-        overdue=ordered(overdue),
-        disputed=ordered(disputed),
-        at_risk=tuple(at_risk),
+        currency=currency,
+        weeks=tuple(Week(monday + timedelta(days=7 * k), joined(p.weeks[k] for p in parts))
+                    for k in range(len(parts[0].weeks))),
+        later=joined(p.later for p in parts),
+        overdue=joined(p.overdue for p in parts),
+        disputed=joined(p.disputed for p in parts),
+        at_risk=tuple(r for p in parts for r in p.at_risk),
         book_delay=book_delay,
     )
+
+
+def _ordered(items: list[Expected]) -> tuple[Expected, ...]:
+    return tuple(sorted(items, key=lambda i: (i.date, i.case_id, i.invoice, i.kind)))

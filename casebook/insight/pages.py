@@ -6,15 +6,17 @@ strings, and the chart as `Markup`) that a template can show without computing a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from casebook.book.dump import money
 from casebook.book.model import Book
+
 from .behaviour import Behaviour
 from .chart import FORECAST_WORDS, forecast_chart
-from .forecast import DEFAULT_WEEKS, CaseOutlook, Expected, forecast
+from .forecast import DEFAULT_WEEKS, CaseOutlook, Expected, Forecast, forecast
 from .suggest import suggestions
 
 
@@ -39,11 +41,13 @@ def forecast_page(
     behaviours: Mapping[str, Behaviour] | None = None,
     outlooks: Mapping[str, CaseOutlook] | None = None,
     words: Mapping[str, str] = FORECAST_WORDS,
+    result: Forecast | None = None,
 ) -> dict[str, Any]:
     """Everything the forecast page shows; `fmt` formats amounts inside the chart, `words`
     are its texts (`chart.FORECAST_WORDS`). `behaviours` or `outlooks` (by case id) save
-    computing them again (see `forecast`)."""
-    result = forecast(book, today, weeks=weeks, behaviours=behaviours, outlooks=outlooks)
+    computing them again (see `forecast`); `result`, the forecast itself."""
+    if result is None:
+        result = forecast(book, today, weeks=weeks, behaviours=behaviours, outlooks=outlooks)
     return {
         "as_of": result.as_of,
         "currency": result.currency,
