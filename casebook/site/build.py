@@ -28,7 +28,7 @@ from casebook.book.stabletext import stable
 from casebook.letters.templating import environment, render, source
 from casebook.site import context, debtorpage, inputs
 from casebook.site.cache import CODE_VERSION, BuildCache, check_of, compiled_templates
-from casebook.site.caseparts import CaseParts, PortfolioFigures
+from casebook.site.caseparts import BlockParts, CaseParts
 from casebook.site.context import Inputs
 from casebook.site.filters import filters
 from casebook.site.inputs import History
@@ -139,7 +139,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
         for cid in book.cases if fingerprints and cid in fingerprints
     }
     known = {cid: entry for cid, entry in memo.entries.items()
-             if cid in checks and entry.get("check") == checks[cid]}
+             if cid in checks and entry.get("check") == checks[cid] and "packed" in entry}
     # Only what is not known is read of a case: the loader unpickles a case on first use.
     case_keys = {cid: known[cid]["key"] if cid in known else _case_key(inp, book.cases[cid], base)
                  for cid in book.cases}
@@ -147,7 +147,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
 
     writer = Writer(out)
     cases = CaseParts(inp, env, case_keys, checks, known, memo.entries)
-    shared = PortfolioFigures(inp, cases)
+    blocks = BlockParts(inp, cases, memo.blocks)
 
     def page(name: str, make: Callable[[], dict[str, Any]], kind: str) -> Callable[[], bytes]:
         return lambda: render(env, name, {**make(), "page": kind}).encode("utf-8")
@@ -156,14 +156,13 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
         writer.add(f"assets/{asset}", theme, _asset(env, asset))
     writer.add("index.html", whole, page(
         "overview.html",
-        lambda: context.overview(inp, figures=shared.figures, summaries=cases.summaries(),
-                                 rows_html=cases.rows_html(), fmt=env.filters["money"]),
+        lambda: context.overview(inp, part=blocks.part, fmt=env.filters["money"]),
         "overview",
     ))
     writer.add("forecast.html", whole, page(
         "forecast.html",
-        lambda: context.forecast(inp, summaries=cases.summaries(), fmt=env.filters["money"],
-                                 outlooks=cases.outlooks()),
+        lambda: context.forecast(inp, result=blocks.forecast, part=blocks.part,
+                                 fmt=env.filters["money"]),
         "forecast",
     ))
     for cid in sorted(book.cases):
@@ -183,7 +182,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
     if jobs > 1 and len(set(stale) | set(unknown)) >= PARALLEL_FROM:
         _in_parallel(writer, cases, stale, jobs, unknown)
     report = writer.write()
-    memo.save(cases.memo())
+    memo.save(cases.memo(), blocks.memo())
     return Built(report, out / "index.html")
 
 
@@ -218,7 +217,7 @@ def _in_parallel(writer: Writer, cases: CaseParts, stale: list[str], jobs: int,
         with fork.Pool(jobs) as pool:
             for done, entries in pool.map(_work, [todo[i::jobs] for i in range(jobs)]):
                 writer.done.update(done)
-                cases.memo_out.update(entries)
+                cases.fresh.update(entries)
     finally:
         _JOB = None
 

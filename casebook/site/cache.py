@@ -16,7 +16,9 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import hashlib
+import io
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +39,41 @@ def check_of(*parts: str) -> str:
 
 
 class BuildCache:
+    """Per case, its entry (`caseparts.CaseParts`, packed); per block of cases, its part
+    (`caseparts.BlockParts`)."""
+
     def __init__(self, root: Path, out: Path) -> None:
         name = hashlib.sha1(os.fspath(out).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.store = SplitPickle(cache_folder(root), f"site-{name}", CODE_VERSION, _REDUCERS)
+        folder = cache_folder(root)
+        self.store = SplitPickle(folder, f"site-{name}", CODE_VERSION, _REDUCERS)
+        self.block_store = SplitPickle(folder, f"site-{name}-blocks", CODE_VERSION, _REDUCERS)
         self.entries: dict[str, dict[str, Any]] = self.store.entries
+        self.blocks: dict[str, dict[str, Any]] = self.block_store.entries
 
-    def save(self, entries: dict[str, dict[str, Any]]) -> None:
-        """Keep `entries` (by case id) for the next build."""
+    def save(self, entries: dict[str, dict[str, Any]], blocks: dict[str, dict[str, Any]]) -> None:
+        """Keep `entries` (by case id) and `blocks` (by first case id) for the next build."""
         self.store.save(entries)
+        self.block_store.save(blocks)
+
+
+INDEX = ("check", "key", "printable", "cacheable")
+"""What a build reads of every case's entry; the rest stays packed until it is needed."""
+
+
+def pack(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as kept: its INDEX fields, and the rest as one pickle."""
+    bulk = {k: v for k, v in entry.items() if k not in INDEX}
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump(bulk)
+    return {**{k: entry[k] for k in INDEX}, "packed": out.getvalue()}
+
+
+def unpack(kept: dict[str, Any]) -> dict[str, Any]:
+    entry = {k: v for k, v in kept.items() if k != "packed"}
+    entry.update(pickle.loads(kept["packed"]))
+    return entry
 
 
 def _as_call(value: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -54,11 +83,13 @@ def _as_call(value: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _reducers() -> dict[type, Any]:
+    from casebook.engine.portfolio import CaseFigures, Sums
     from casebook.insight.forecast import CaseOutlook, Expected, RiskCase
-    from casebook.engine.portfolio import CaseFigures
+    from casebook.insight.forecast import Part as ForecastPart
+    from casebook.site.parts import Capped, Part
 
     table = dict(copyreg.dispatch_table)
-    for cls in (CaseFigures, CaseOutlook, Expected, RiskCase):
+    for cls in (CaseFigures, CaseOutlook, Expected, RiskCase, Sums, Capped, Part, ForecastPart):
         table[cls] = _as_call
     return table
 

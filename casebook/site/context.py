@@ -7,34 +7,34 @@ overview and forecast are built from the whole portfolio; a debtor page from its
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup
 
 from casebook import __version__
 from casebook.book.model import Book, Case
 from casebook.engine.due import open_disputes
-from casebook.insight.outlook import CaseOutlook
+from casebook.engine.portfolio import Sums
+from casebook.insight.forecast import Forecast
 from casebook.insight.pages import forecast_page
 from casebook.site import charts, inputs
-from casebook.site.inputs import BUCKETS, CaseFigures, Portfolio, State
+from casebook.site.inputs import BUCKETS, CaseFigures, State
+from casebook.site.parts import MONTHS, Capped, Part
 from casebook.site.texts import Texts
 from casebook.site.timeline import Timelines
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 BUCKET_LABELS = ("bucket.not-due", "bucket.1-30", "bucket.31-60", "bucket.61-90", "bucket.90+")
 """The keys of the aging buckets' names (`casebook.site.catalog`), in the order of BUCKETS."""
 BUCKET_CSS = ("b0", "b1", "b2", "b3", "b4")
 SOON_DAYS = 7
 """Actions, promises and installments shown as "falling due": the next week."""
 FORECAST_WEEKS = 8
-MONTHS = 12
-LIST_LIMIT = 100
-"""Rows shown in each list of the overview and forecast (the rest are counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def site_info(inp: Inputs, *, root: str) -> dict[str, Any]:
     }
 
 
-def totals(figures: Portfolio) -> dict[str, Any]:
+def totals(figures: Sums) -> dict[str, Any]:
     """The headline figures, exactly as `casebook status --json` gives them."""
     data = figures.totals_json()
     return {
@@ -185,87 +185,64 @@ def _months(case: Case, today: date) -> list[list[str]]:
     return [[str(start)], *([str(d), str(c)] for d, c in zip(delta, collected))]
 
 
-def monthly(summaries: Iterable[dict[str, Any]], today: date,
+def monthly(months: tuple[Decimal, Sequence[Decimal], Sequence[Decimal]], today: date,
             texts: Texts) -> list[charts.Month]:
+    """The month ends and collections of the MONTHS months up to today's, from the summed
+    `_months` of every case (`parts.Part.months`)."""
     first = (today.year * 12 + today.month - 1) - (MONTHS - 1)
-    running = ZERO
-    delta = [ZERO] * MONTHS
-    collected = [ZERO] * MONTHS
-    for s in summaries:
-        running += Decimal(s["months"][0][0])
-        for i, (d, c) in enumerate(s["months"][1:]):
-            if d != "0":  # most months of most cases: nothing to add
-                delta[i] += Decimal(d)
-            if c != "0":
-                collected[i] += Decimal(c)
-    months = []
+    running, delta, collected = months
+    found = []
     for i in range(MONTHS):
         running += delta[i]
         year, month = divmod(first + i, 12)
         stamp = date(year, month + 1, 1)
-        months.append(charts.Month(texts.text(f"month.{stamp.month}"), stamp.strftime("%Y-%m"),
-                                   max(running, ZERO), collected[i]))
-    return months
+        found.append(charts.Month(texts.text(f"month.{stamp.month}"), stamp.strftime("%Y-%m"),
+                                  max(running, ZERO), collected[i]))
+    return found
 
 
-def overview(
-    inp: Inputs, *, figures: Portfolio, summaries: dict[str, dict[str, Any]],
-    rows_html: Markup, fmt,
-) -> dict[str, Any]:
-    """The overview page: totals from the portfolio, lists from the case summaries."""
+def overview(inp: Inputs, *, part: Part, fmt) -> dict[str, Any]:
+    """The overview page: totals and lists from every case's part (`parts.merge`)."""
     today = inp.today
-    ordered = [summaries[cid] for cid in sorted(summaries)]
     texts = inp.texts
+    sums = part.sums
     buckets = [
-        {"label": texts.text(label), "amount": figures.aging[key], "css": css, "key": key}
-        for label, css, key in zip(BUCKET_LABELS, BUCKET_CSS, BUCKETS)
+        {"label": texts.text(label), "amount": amount, "css": css, "key": key}
+        for label, css, key, amount in zip(BUCKET_LABELS, BUCKET_CSS, BUCKETS, sums.aging)
     ]
-    months = monthly(ordered, today, texts)
-    soon = _plus(today, SOON_DAYS).isoformat()
-
-    def each(field: str) -> list[dict[str, Any]]:
-        return [{**_ref(s), **item} for s in ordered for item in s[field]]
-
-    tasks = sorted(each("tasks"), key=lambda t: (t["since"], t["case"], t["stage"]))
-    for task in tasks:
-        task["days"] = (today - date.fromisoformat(task["since"])).days
-    promised = sorted((p for p in each("promises") if p["date"] <= soon),
-                      key=lambda p: (p["date"], p["case"], p["kind"], p["number"]))
-    for item in promised:
-        item["past"] = item["date"] < today.isoformat()
+    months = monthly(part.months, today, texts)
+    tasks = [{**t, "days": (today - date.fromisoformat(t["since"])).days}
+             for t in part.tasks.items]
+    promised = [{**p, "past": p["date"] < today.isoformat()} for p in part.promises.items]
     return {
         "site": site_info(inp, root=""),
-        "totals": totals(figures),
+        "totals": totals(sums),
         "buckets": buckets,
         "aging_chart": charts.aging_bars(
             [charts.Bar(b["label"], b["amount"], b["css"]) for b in buckets], fmt=fmt, texts=texts
         ),
         "months": months,
         "monthly_chart": charts.monthly_bars(months, fmt=fmt, texts=texts),
-        "stages": _count(s["stage"] for s in ordered),
-        "policies": _count(s["policy"] for s in ordered),
-        "statuses": _count(s["status"] for s in ordered),
-        **_capped("due", sorted(each("due"), key=lambda d: (d["date"], d["case"], d["stage"]))),
-        **_capped("tasks", tasks),
-        **_capped("promises", promised),
-        **_capped("disputes", each("disputes")),
-        **_capped("agency", [{**_ref(s), "open": s["open"]} for s in ordered if s["handed_over"]]),
-        "rows_html": rows_html,
-        "count": len(ordered),
+        "stages": _count(part.stages),
+        "policies": _count(part.policies),
+        "statuses": _count(part.statuses),
+        **_capped("due", part.due),
+        **_capped("tasks", Capped(tuple(tasks), part.tasks.total)),
+        **_capped("promises", Capped(tuple(promised), part.promises.total)),
+        **_capped("disputes", part.disputes),
+        **_capped("agency", part.agency),
+        "rows_html": Markup(part.rows_html),
+        "count": part.count,
     }
 
 
-def _capped(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _capped(name: str, found: Capped) -> dict[str, Any]:
     """A list for the page, cut at LIST_LIMIT rows, and how many there are in all.
 
     An agency's book can have thousands of actions due in a week; the page lists the
     first ones (soonest) and says how many more there are; the debtor table has them all.
     """
-    return {name: items[:LIST_LIMIT], f"{name}_total": len(items)}
-
-
-def _ref(summary: dict[str, Any]) -> dict[str, Any]:
-    return {"case": summary["case"], "name": summary["name"], "href": summary["href"]}
+    return {name: list(found.items), f"{name}_total": found.total}
 
 
 def _who(case: Case) -> dict[str, Any]:
@@ -277,40 +254,52 @@ def _policy_name(inp: Inputs, case: Case) -> str:
     return policy.name if policy else inp.texts.text("overview.no-policy")
 
 
-def _count(values: Iterable[str]) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
+def _count(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"name": k, "count": counts[k]} for k in sorted(counts)]
 
 
 # -- forecast ------------------------------------------------------------------------------
 
 
-def forecast(inp: Inputs, *, summaries: dict[str, dict[str, Any]], fmt,
-             outlooks: Mapping[str, CaseOutlook] | None = None) -> dict[str, Any]:
-    """Expected cash-in week by week (`casebook.insight`), and the next action per case.
-    `outlooks`: each case's part of the forecast, when the build has them."""
+def forecast(inp: Inputs, *, result: Forecast, part: Part, fmt) -> dict[str, Any]:
+    """Expected cash-in week by week (`casebook.insight`, from every case's forecast part),
+    and the next action per case (from every case's part, `parts.merge`)."""
     texts = inp.texts
-    data = forecast_page(inp.book, inp.today, fmt=fmt, outlooks=outlooks,
+    data = forecast_page(inp.book, inp.today, fmt=fmt, result=result,
                          words=texts.forecast_chart())
     for week in data["weeks"]:
-        week["items"] = [_linked(i, texts) for i in week["items"]]
+        week["items"] = Linked(week["items"], texts)
     for key in ("overdue_items", "disputed_items", "at_risk_cases"):
-        data[key] = [_linked(i, texts) for i in data[key]]
-    horizon = data["weeks"][-1]["end"].isoformat() if data["weeks"] else inp.today.isoformat()
-    planned = [
-        {**_ref(s), "date": s["next_date"], "stage": s["next_stage"], "channel": s["next_channel"]}
-        for s in (summaries[cid] for cid in sorted(summaries))
-        if s["next_stage"] and s["next_date"] <= horizon and s["status"] not in ("paused", "agency")
-    ]
+        data[key] = Linked(data[key], texts)
     return {
         "site": site_info(inp, root=""),
         "forecast": data,
-        **_capped("planned", sorted(planned, key=lambda p: (p["date"], p["case"]))),
+        **_capped("planned", part.planned),
     }
 
 
-def _linked(item: dict[str, Any], texts: Texts) -> dict[str, Any]:
-    said = {"basis": texts.basis(item["basis"])} if "basis" in item else {}
-    return {**item, **said, "href": page_path(item["case"])}
+class Linked(Sequence[dict[str, Any]]):
+    """Forecast items with their page's link and their basis in the site's words, each made
+    when a template reads it: the shipped forecast page shows the weeks and the cases at
+    risk, not the thousands of items overdue beyond their usual delay of a large book."""
+
+    __slots__ = ("_items", "_texts")
+
+    def __init__(self, items: Sequence[dict[str, Any]], texts: Texts) -> None:
+        self._items = items
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._linked(i) for i in self._items[index]]
+        return self._linked(self._items[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._linked, self._items)
+
+    def _linked(self, item: dict[str, Any]) -> dict[str, Any]:
+        said = {"basis": self._texts.basis(item["basis"])} if "basis" in item else {}
+        return {**item, **said, "href": page_path(item["case"])}

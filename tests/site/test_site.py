@@ -440,9 +440,9 @@ def test_parallel_build_writes_the_same_site(site_book: Path, tmp_path: Path,
 
 def test_long_lists_are_cut_and_counted(site_book: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from casebook.site import context
+    from casebook.site import parts
 
-    monkeypatch.setattr(context, "LIST_LIMIT", 1)
+    monkeypatch.setattr(parts, "LIST_LIMIT", 1)
     build(site_book, tmp_path / "site")
     planned = (tmp_path / "site/forecast.html").read_text("utf-8").split('id="planned"')[1]
     assert "De eerste 1 van 2." in planned  # the book's language is nl
