@@ -10,6 +10,7 @@ depends on which way it was read: timelines are sorted by date and commit id.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -24,7 +25,12 @@ from casebook.book.pickled import gc_paused
 from .writer import replace_file
 
 CACHE = ".casebook-history.json"
+DELTA = ".casebook-history.delta.json"
+"""The commits since `CACHE` was written, while they are few: rewriting the whole history
+after each commit took a tenth of a rebuild of a large book."""
 CACHE_VERSION = 1
+DELTA_SHARE = 0.05
+"""Above this share of the kept commits, the delta is folded into a new `CACHE`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,20 +140,19 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
 def read_timelines(root: Path, out: Path) -> Timelines:
     """The book's timelines, from the cache in `out` plus the commits made since."""
     head = _head(root)
-    cached = _load(out / CACHE)
-    if cached is not None and head is not None and cached[1] == head:
-        return Timelines.stored(cached[0], cached[2], head)
-    known: dict[str, list[str]] = {}
-    if cached is not None and head is not None and cached[1] and _is_ancestor(root, cached[1], head):
-        timelines = Timelines.stored(cached[0], cached[2], head)
-        timelines.add(read_history(root, since=cached[1]))
-        known = cached[2]
+    cached = _load(out / CACHE, out / DELTA)
+    if cached is not None and head is not None and cached.head == head:
+        return Timelines.stored(cached.cases, cached.commits, head)
+    if cached is not None and head is not None and cached.head and _is_ancestor(root, cached.head, head):
+        timelines = Timelines.stored(cached.cases, cached.commits, head)
+        timelines.add(read_history(root, since=cached.head))
+        _save(out, timelines, cached)
     else:
         by_case: dict[str, list[Entry]] = {}
         for part in _read_in_parts(root, head):
             _add(by_case, part)
         timelines = Timelines(by_case, head)
-    _save(out / CACHE, timelines, known)
+        _save(out, timelines)
     return timelines
 
 
@@ -179,34 +184,78 @@ def _git(root: Path, *args: str) -> str:
                           text=True).stdout.strip()
 
 
-def _load(path: Path) -> tuple[dict[str, list[str]], str, dict[str, list[str]]] | None:
-    """(commits per case, in order; head; each commit as stored) from the cache file."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The cache as read: commits per case (in order), the head they were read up to, each
+    commit as stored; and what of it the delta file holds."""
+
+    cases: dict[str, list[str]]
+    head: str | None
+    commits: dict[str, list[str]]
+    main_head: str | None
+    delta_cases: frozenset[str] = frozenset()
+    delta_commits: frozenset[str] = frozenset()
+
+
+def _read_json(path: Path) -> Any:
+    with gc_paused():
+        return json.loads(path.read_text("utf-8"))
+
+
+def _load(path: Path, delta_path: Path) -> Stored | None:
+    """The cache file, with the delta beside it applied when it was written over it."""
     try:
-        with gc_paused():
-            data = json.loads(path.read_text("utf-8"))
+        data = _read_json(path)
         if data.get("version") != CACHE_VERSION:
             return None
         cases, head, commits = data["cases"], data["head"], data["commits"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not (isinstance(cases, dict) and isinstance(commits, dict)
-            and all(sha in commits for shas in cases.values() for sha in shas)):
+    if not (isinstance(cases, dict) and isinstance(commits, dict)):
         return None
-    return cases, head, commits
+    found = Stored(cases, head, commits, head)
+    try:
+        delta = _read_json(delta_path)
+        if delta.get("version") == CACHE_VERSION and delta.get("base") == head:
+            more_cases, more_commits = delta["cases"], delta["commits"]
+            if isinstance(more_cases, dict) and isinstance(more_commits, dict):
+                cases.update(more_cases)
+                commits.update(more_commits)
+                found = Stored(cases, delta["head"], commits, head, frozenset(more_cases),
+                               frozenset(more_commits))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no delta (or a damaged one): the main file's head, and read since
+    if not all(sha in commits for shas in cases.values() for sha in shas):
+        return None
+    return found
 
 
-def _save(path: Path, timelines: Timelines, known: dict[str, list[str]] | None = None) -> None:
-    """Write the cache; `known`: commits as the cache stored them already (not formatted
-    again)."""
-    commits: dict[str, list[str]] = dict(known or {})
-    cases: dict[str, list[str]] = {}
-    for cid in timelines.case_ids():
-        cases[cid] = timelines.shas(cid)
+def _save(out: Path, timelines: Timelines, known: Stored | None = None) -> None:
+    """Write the cache; `known`: the cache as read (its commits are not formatted again).
+    The commits since the main file go to the delta file while they are few."""
+    commits: dict[str, list[str]] = dict(known.commits) if known else {}
+    new: set[str] = set()
     for cid, entries in timelines._by_case.items():
         for e in entries:
             if e.sha not in commits:
                 commits[e.sha] = [e.author, e.when.isoformat(), e.committed.isoformat(), e.subject,
                                   e.stage]
+                new.add(e.sha)
+    since = (known.delta_commits | new) if known else new
+    if known is not None and len(since) <= DELTA_SHARE * len(commits):
+        changed = known.delta_cases | set(timelines._by_case)
+        delta = {"version": CACHE_VERSION, "base": known.main_head, "head": timelines.head,
+                 "commits": {sha: commits[sha] for sha in since},
+                 "cases": {cid: timelines.shas(cid) for cid in changed}}
+        replace_file(out / DELTA, _json_bytes(delta))
+        return
+    cases = {cid: timelines.shas(cid) for cid in timelines.case_ids()}
     data = {"version": CACHE_VERSION, "head": timelines.head, "commits": commits, "cases": cases}
-    replace_file(path, (json.dumps(data, sort_keys=True, separators=(",", ":"),
-                                   ensure_ascii=False) + "\n").encode("utf-8"))
+    replace_file(out / CACHE, _json_bytes(data))
+    with contextlib.suppress(OSError):
+        (out / DELTA).unlink()
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            + "\n").encode("utf-8")

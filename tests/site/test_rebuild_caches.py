@@ -46,3 +46,44 @@ def test_a_rebuild_with_compiled_templates_gives_the_pages_of_a_fresh_build(make
         cache.unlink()
     build_site(root, out=tmp_path / "b", today=today)
     assert _pages(tmp_path / "a") == _pages(tmp_path / "b")
+
+
+def test_timelines_kept_as_a_delta_beside_the_cache_are_the_timelines_read_from_git(
+        make_book, tmp_path, monkeypatch):
+    from casebook.record.history import read_history
+    from casebook.site import timeline
+    from tests.conftest import git
+
+    root = make_book({"cases/other/debtor.yaml": "name: Other BV\n"})
+    out = tmp_path / "site"
+    read_timelines(root, out)
+    main = (out / timeline.CACHE).read_bytes()
+    monkeypatch.setattr(timeline, "DELTA_SHARE", 10.0)  # every new commit goes to the delta
+    for n, case in enumerate(("other", "janssens", "other", "third")):
+        notes = root / "cases" / case / "notes"
+        notes.mkdir(parents=True, exist_ok=True)
+        if case == "third":
+            (root / "cases/third/debtor.yaml").write_text("name: Third BV\n")
+        (notes / f"2026-10-0{n + 1}-call.md").write_text(f"---\ndate: 2026-10-0{n + 1}\n---\n\nHi\n")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", f"{case}: call {n}")
+        read_timelines(root, out)
+        with monkeypatch.context() as no_git:
+            no_git.setattr(timeline, "read_history", None)  # the cache and its delta alone
+            stored = read_timelines(root, out)
+        whole = Timelines.of(read_history(root))
+        for cid in ("janssens", "other", "third"):
+            assert stored.shas(cid) == whole.shas(cid)
+            assert stored.for_case(cid) == whole.for_case(cid)
+        assert (out / timeline.CACHE).read_bytes() == main  # only the delta was written
+    assert (out / timeline.DELTA).is_file()
+    monkeypatch.setattr(timeline, "DELTA_SHARE", 0.0)
+    (root / "cases/other/notes/2026-10-09-call.md").write_text("---\ndate: 2026-10-09\n---\n\nHi\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "other: call again")
+    folded = read_timelines(root, out)
+    assert not (out / timeline.DELTA).exists()  # folded into the main file
+    assert read_timelines(root, out).shas("other") == folded.shas("other") == \
+        Timelines.of(read_history(root)).shas("other")
+    (out / timeline.DELTA).write_text('{"version": 1, "base": "nonsense"')  # damaged: ignored
+    assert read_timelines(root, out).shas("third") == Timelines.of(read_history(root)).shas("third")
