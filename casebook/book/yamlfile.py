@@ -86,6 +86,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
+    _expect(node, yaml.MappingNode, "a mapping")
     data = Mapping()
     data.line = node.start_mark.line + 1
     loader.flatten_mapping(node)
@@ -109,12 +110,20 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Sequence:
+    _expect(node, yaml.SequenceNode, "a list")
     data = Sequence()
     data.line = node.start_mark.line + 1
     for child in node.value:
         data.append(loader.construct_object(child))
         data.lines.append(child.start_mark.line + 1)
     return data
+
+
+def _expect(node: yaml.Node, kind: type, what: str) -> None:
+    # `!!omap [...]` or `!!seq text`: PyYAML would fail with a TypeError, not a YAML error
+    if not isinstance(node, kind):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the YAML tag {node.tag!r} needs {what} here", node.start_mark)
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal | BadNumber:
@@ -148,6 +157,77 @@ def _refuse(loader: _Loader, node: yaml.Node) -> Any:
 
 _Loader.add_constructor(None, _refuse)
 
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+_FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _build(loader: _Loader, node: yaml.Node, offset: int, depth: int = 1) -> Any:
+    """What `loader.construct_object(node)` makes, with lines moved by `offset`, for the
+    nodes case files are made of (plain mappings, lists and scalars), called directly:
+    PyYAML's generic construction was most of the time of reading a file. Any other node
+    (another tag, a merge key) is handed to the loader itself."""
+    if depth > MAX_DEPTH:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
+    kind = type(node)
+    if kind is _ScalarNode:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        make = _SCALARS.get(tag)
+        if make is not None:
+            return make(loader, node)
+    elif node.tag not in (_MAP, _SEQ) or (kind is _MappingNode and any(
+            k.tag in _FLATTENED for k, _ in node.value)):
+        pass  # PyYAML's flatten_mapping rewrites these keys first
+    else:
+        built = loader.constructed_objects
+        if node in built:
+            return loader.construct_object(node)  # an alias: counted and refused there
+        if node in loader.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found unconstructable recursive node", node.start_mark)
+        loader.recursive_objects[node] = None
+        if kind is _MappingNode:
+            data: Any = Mapping()
+            data.line = node.start_mark.line + offset
+            lines = data.lines
+            for key_node, value_node in node.value:
+                key = _build(loader, key_node, offset, depth + 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping", node.start_mark,
+                        "a key cannot be a list or a mapping", key_node.start_mark,
+                    ) from None
+                if key in lines:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} appears twice (first on line {lines[key] - offset + 1})",
+                        key_node.start_mark,
+                    )
+                data[key] = _build(loader, value_node, offset, depth + 1)
+                lines[key] = key_node.start_mark.line + offset
+        else:
+            data = Sequence()
+            data.line = node.start_mark.line + offset
+            for child in node.value:
+                data.append(_build(loader, child, offset, depth + 1))
+                data.lines.append(child.start_mark.line + offset)
+        built[node] = data
+        del loader.recursive_objects[node]
+        return data
+    loader._depth = depth - 1
+    value = loader.construct_object(node)
+    if offset != 1:
+        _shift(value, offset - 1)
+    return value
+
+
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes -> text, refusing what a hand-edited UTF-8 file should never be."""
     if not raw.strip():
@@ -171,15 +251,14 @@ def parse(text: str, path: str, *, first_line: int = 1) -> tuple[Any, list[Probl
     try:
         loader = _Loader(text)
         try:
-            data = loader.get_single_data()
+            node = loader.get_single_node()
+            data = None if node is None else _build(loader, node, first_line)
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
         return None, [syntax_problem(error, text, path, first_line=first_line)]
     except RecursionError:
         return None, [Problem(path, first_line, "YAML nested too deeply")]
-    if first_line != 1:
-        _shift(data, first_line - 1)
     return data, []
 
 
