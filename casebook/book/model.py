@@ -11,7 +11,8 @@ import enum
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Mapping
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     from casebook.book.creditors import CaseCreditor
@@ -74,15 +75,16 @@ class _Record:
     __slots__ = ()
 
     def __reduce__(self) -> tuple:
-        names = _INIT_FIELDS.get(type(self))
-        if names is None:
-            names = _INIT_FIELDS[type(self)] = tuple(
-                f.name for f in fields(self) if f.init  # type: ignore[arg-type]
-            )
-        return (type(self), tuple(getattr(self, name) for name in names))
+        get = _INIT_FIELDS.get(type(self))
+        if get is None:
+            names = [f.name for f in fields(self) if f.init]  # type: ignore[arg-type]
+            # attrgetter of one name gives the value, not a 1-tuple
+            get = _INIT_FIELDS[type(self)] = (attrgetter(*names) if len(names) > 1 else
+                                              lambda record, n=names: tuple(getattr(record, a) for a in n))
+        return (type(self), get(self))
 
 
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+_INIT_FIELDS: dict[type, Callable[[Any], tuple]] = {}
 
 
 JURISDICTIONS = ("BE", "NL")
