@@ -59,11 +59,37 @@ class BadNumber(str):
     """A number YAML accepts but money never can (`.inf`, `.nan`)."""
 
 
+_TAGS: dict[str, str] = {}
+_TAGS_KEPT = 50_000
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._depth = 0
         self._aliases = 0
+
+    # libyaml's composer asks Python for the tag of every node: a plain scalar's tag
+    # depends on its text alone (no path resolvers are registered), and the same few texts
+    # (keys, dates, stages) come back in every file.
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            found = _TAGS.get(value)
+            if found is None:
+                found = super().resolve(kind, value, implicit)
+                if len(_TAGS) >= _TAGS_KEPT:
+                    _TAGS.clear()
+                _TAGS[value] = found
+            return found
+        return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
@@ -156,6 +182,7 @@ def _refuse(loader: _Loader, node: yaml.Node) -> Any:
 
 
 _Loader.add_constructor(None, _refuse)
+assert not _Loader.yaml_path_resolvers, "resolve() assumes no path resolvers"
 
 _MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
 _SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
