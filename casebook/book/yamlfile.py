@@ -234,7 +234,7 @@ def _build(loader: _Loader, node: yaml.Node, offset: int, depth: int = 1) -> Any
                     ) from None
                 if key in lines:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} appears twice (first on line {lines[key] - offset + 1})",
+                        None, None, f"key {key!r} appears twice (first on line {lines[key]})",
                         key_node.start_mark,
                     )
                 data[key] = _build(loader, value_node, offset, depth + 1)

@@ -134,3 +134,10 @@ def test_case_files_are_read_as_pyyaml_itself_would_construct_them():
 def test_a_strange_tag_or_shape_is_a_problem_on_its_line_never_an_exception(value):
     data, problems = read_yaml(f"name: x\ntags: {value}\n".encode(), "d.yaml")
     assert data is None and len(problems) == 1 and problems[0].line == 2, problems
+
+
+def test_a_key_twice_in_a_notes_front_matter_names_both_lines_of_the_file():
+    raw = b"---\ndate: 2026-01-01\nchannel: phone\ndate: 2026-01-02\n---\n\nCalled.\n"
+    data, _, problems = read_front_matter(raw, "n.md")
+    assert data is None and [str(p) for p in problems] == [
+        "n.md:4: YAML syntax error: key 'date' appears twice (first on line 2)"]
