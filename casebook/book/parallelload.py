@@ -145,21 +145,22 @@ def _read(root: Path, todo: list[str], store: CaseCache | None) -> dict[str, tup
     """(case, problems, fingerprint) of each folder of `todo`, read from its files."""
     workers = min(cores(), 8)
     out = {}
+    layouts: dict[str, Layout] = {}
     if len(todo) < PARALLEL_MIN_CASES or workers < 2 or not _can_fork():
         for name in todo:
             problems: list[Problem] = []
             prints: dict[str, str] = {}
-            case = read_case(root, name, store, problems, prints)
+            case = read_case(root, name, store, problems, prints, layouts)
             out[name] = (case, problems, prints.get(name))
-        return out
-    layouts = {}
-    for name, (case, problems, fingerprint, entry, layout) in zip(todo, _parse_in_workers(root, todo, workers)):
-        if store is not None and entry is not None:
-            store.put(*entry)
-        if layout is not None:
-            layouts[name] = layout
-        out[name] = (case, problems, fingerprint)
-    if store is not None and layouts:
+    else:
+        for name, (case, problems, fingerprint, entry, layout) in zip(
+                todo, _parse_in_workers(root, todo, workers)):
+            if store is not None and entry is not None:
+                store.put(*entry)
+            if layout is not None:
+                layouts[name] = layout
+            out[name] = (case, problems, fingerprint)
+    if store is not None and layouts and len(todo) >= PARALLEL_MIN_CASES:
         # Many folders read (a cold load): their listings lay out the next warm walk.
         walked = SplitPickle(cache_folder(root), WALK_CACHE, CACHE_VERSION)
         walked.save({**walked.entries, **layouts})
