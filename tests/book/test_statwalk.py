@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from casebook.book import casefolder, parallelload
 from casebook.book.casefolder import folder_fingerprint, walk
 from casebook.book.loadcache import CaseCache
@@ -79,21 +81,8 @@ def test_no_case_no_layout(tmp_path):
     assert walk(root, CASE, None) == (None, None)
 
 
-def test_a_cold_load_in_workers_lays_out_the_first_walk(tmp_path, monkeypatch):
-    root = book(tmp_path)
-    (root / ".git").mkdir()
-    age(root)
-    monkeypatch.setattr(parallelload, "PARALLEL_MIN_CASES", 1)
-    monkeypatch.setattr(parallelload, "cores", lambda: 2)
-    store = CaseCache(root)
-    (read,) = parallelload.read_folders(root, [CASE], store)
-    layouts = SplitPickle(cache_folder(root), parallelload.WALK_CACHE, parallelload.CACHE_VERSION).entries
-    assert read.fingerprint == folder_fingerprint(root, CASE)
-    monkeypatch.setattr(casefolder, "folder_signature", lambda *a: (_ for _ in ()).throw(AssertionError))
-    assert walk(root, CASE, layouts[CASE]) == (read.fingerprint, layouts[CASE])
-
-
-def test_a_cold_load_in_this_process_lays_out_the_first_walk_too(tmp_path, monkeypatch):
+@pytest.mark.parametrize("beside_a_thread", [False, True], ids=["in-workers", "in-this-process"])
+def test_a_cold_load_lays_out_the_first_walk(tmp_path, monkeypatch, beside_a_thread):
     # `casebook site` loads beside a thread reading the history: no workers are forked
     # then, and the first warm walk listed every folder again (1.5 s at 10,000 cases).
     import threading
@@ -105,13 +94,15 @@ def test_a_cold_load_in_this_process_lays_out_the_first_walk_too(tmp_path, monke
     monkeypatch.setattr(parallelload, "cores", lambda: 2)
     stop = threading.Event()
     beside = threading.Thread(target=stop.wait)
-    beside.start()
+    if beside_a_thread:
+        beside.start()
     try:
-        assert not parallelload._can_fork()
+        assert parallelload._can_fork() is not beside_a_thread
         (read,) = parallelload.read_folders(root, [CASE], CaseCache(root))
     finally:
         stop.set()
-        beside.join()
+        if beside_a_thread:
+            beside.join()
     layouts = SplitPickle(cache_folder(root), parallelload.WALK_CACHE, parallelload.CACHE_VERSION).entries
     assert read.fingerprint == folder_fingerprint(root, CASE)
     monkeypatch.setattr(casefolder, "folder_signature", lambda *a: (_ for _ in ()).throw(AssertionError))
