@@ -175,7 +175,7 @@ class BlockParts:
             if kept is None or kept[0] != delay:
                 outlooks = (self.cases.entry(cid)["outlook"] for cid in block)
                 kept = (delay, forecast_part(outlooks, delay, self.inp.today))
-                memo = self.out[block[0]] = {**memo, "forecast": kept}
+                self.out[block[0]] = {**memo, "forecast": kept}
             found.append(kept[1])
         if not found:
             found = [forecast_part((), delay, self.inp.today)]
