@@ -90,3 +90,27 @@ def test_status_json_shows_where_each_case_stands(make_book):
     assert case["stage"] == "reminder"
     assert case["stage_date"] == "2026-10-08"
     assert case["next_action"] == {"date": "2026-10-15", "stage": "call"}
+
+
+def test_the_sums_of_two_parts_of_a_book_are_the_books():
+    from datetime import date
+
+    from casebook.book.load import load_book
+    from casebook.engine.portfolio import Sums, case_figures, case_sales, portfolio
+
+    book = load_book(REPO).book
+    today = date(2026, 11, 24)
+    ids = sorted(book.cases)
+    rows = {cid: case_figures(book, book.cases[cid], today) for cid in ids}
+    sales = {cid: case_sales(book.cases[cid], today) for cid in ids}
+
+    def of(part: list[str]) -> Sums:
+        return Sums.of((rows[c] for c in part), (sales[c] for c in part))
+
+    whole = portfolio(book, today)
+    for cut in (0, 1, len(ids) // 2, len(ids)):
+        added = of(ids[:cut]) + of(ids[cut:])
+        assert added == of(ids)
+        assert added.totals_json() == whole.totals_json()
+        assert added.by_bucket == whole.aging and added.dso == whole.dso
+    assert whole.dso is not None and of(ids).open_cases > 0
