@@ -51,7 +51,13 @@ def book_option(func: Callable) -> Callable:
                 f"no book at {where}: no {BOOK_FILE} here or above "
                 "(create one with `casebook init PATH`)"
             )
-        return func(*args, book_root=root, **kwargs)
+        from casebook.cli import holidaycache
+
+        kept = holidaycache.read(root)
+        try:
+            return func(*args, book_root=root, **kwargs)
+        finally:
+            holidaycache.write(root, kept)
 
     return wrapper
 

@@ -22,14 +22,18 @@ is treated as a holiday: a legal period then ends a day later, never earlier.
 Easter Sunday and Whit Sunday, which the package also lists, are left out of `holidays()`:
 they are Sundays, never working days anyway, and the set stays the one casebook always had.
 Any country other than "NL" is treated as "BE", as before.
+
+Importing the package and building its first country took a quarter of a second (its
+`countries` package imports all of its countries), a third of a `casebook status`. So the
+sets this process computed can be handed to the next one: `computed()` gives them,
+`remember()` takes them back (the CLI keeps them in the book's `.git/casebook/`, under the
+package's version), and the package is only imported for a set not known yet.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
-
-from holidays import country_holidays
+from typing import Iterable, Mapping
 
 #: The package's categories casebook counts as days off, per country.
 _CATEGORIES = {"BE": ("public",), "NL": ("public", "optional")}
@@ -49,8 +53,13 @@ def easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
-@functools.lru_cache(maxsize=None)
+_KNOWN: dict[tuple[str, int], frozenset[date]] = {}
+"""(country, year) -> holidays, as computed or remembered in this process."""
+
+
 def _holidays(country: str, year: int) -> frozenset[date]:
+    from holidays import country_holidays
+
     days = set(country_holidays(country, years=year, categories=_CATEGORIES[country]))
     sunday = easter(year)
     return frozenset(days - {sunday, sunday + timedelta(49)})
@@ -58,7 +67,22 @@ def _holidays(country: str, year: int) -> frozenset[date]:
 
 def holidays(country: str, year: int) -> frozenset[date]:
     """The public holidays of `country` ("BE" or "NL") in `year`."""
-    return _holidays("NL" if country == "NL" else "BE", year)
+    key = ("NL" if country == "NL" else "BE", year)
+    found = _KNOWN.get(key)
+    if found is None:
+        found = _KNOWN[key] = _holidays(*key)
+    return found
+
+
+def computed() -> dict[tuple[str, int], frozenset[date]]:
+    """Every set known in this process, for `remember` in another one."""
+    return dict(_KNOWN)
+
+
+def remember(known: Mapping[tuple[str, int], Iterable[date]]) -> None:
+    """Take holiday sets computed by `holidays` elsewhere, with the same package version."""
+    for (country, year), days in known.items():
+        _KNOWN.setdefault((country, year), frozenset(days))
 
 
 def is_working_day(day: date, country: str) -> bool:
