@@ -171,9 +171,9 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
             lambda cid=cid: debtorpage.debtor(inp, book.cases[cid], **cases.objects(cid)),
             "debtor",
         ))
-        for site_path, source in cases.printable(cid):
+        for site_path, letter in cases.printable(cid):
             writer.add(site_path, case_keys[cid],
-                       lambda source=source: printable_copy(root / source))
+                       lambda letter=letter: printable_copy(root / letter))
     stale_pages = set(writer.plan())
     stale = [cid for cid in sorted(book.cases) if context.page_path(cid) in stale_pages]
     # Cases whose page is up to date but whose summary is not kept (after casebook itself

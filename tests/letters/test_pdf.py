@@ -4,7 +4,6 @@ same bytes twice, nothing fetched; and a whole `advance` whose email carries the
 
 from __future__ import annotations
 
-import dataclasses
 import http.server
 import multiprocessing
 import os

@@ -119,7 +119,7 @@ def recount(amount, payments, start, end, table, compound):
     def rate(day):
         return D([r for since, r in table if since <= day][-1])
 
-    days, capitalised, year_sum, year_end = [], D(0), D(0), None
+    capitalised, year_sum, year_end = D(0), D(0), None
     day = start
     runs = []
     while day <= end:

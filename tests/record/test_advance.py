@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
