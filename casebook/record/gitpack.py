@@ -56,13 +56,18 @@ __all__ = [
 
 _DELTA_MIN = 4096  # trees below this size are stored whole
 _DELTA_MAX_PATCHES = 64  # then a new full copy, so deltas stay small
+# A big tree's id is hashed again from the first changed byte only: the hash state is kept
+# at every `_HASH_STEP` bytes of its content. A run takes the cases in id order, so each
+# commit changes the `cases/` tree further along: half of it is hashed on average, not all.
+_HASH_STEP = 16384
 
 
 class Tree:
     """A tree being edited: loaded lazily, serialised incrementally."""
 
     __slots__ = ("_read", "sha", "entries", "children", "data", "offsets", "_layout_dirty",
-                 "_dirty", "_changed", "_touched", "base", "patched")
+                 "_dirty", "_changed", "_touched", "base", "patched", "copies", "_marks",
+                 "_clean_to")
 
     def __init__(self, read: Callable[[bytes], bytes], sha: bytes | None) -> None:
         self._read = read
@@ -77,6 +82,9 @@ class Tree:
         self._touched: set[bytes] = set()  # children changed since the last write
         self.base: tuple[int, bytes] | None = None  # (pack offset, content) of the last full copy
         self.patched: set[int] = set()
+        self.copies: dict[tuple[int, int], bytes] = {}  # delta copy instructions against `base`
+        self._marks: list = []  # sha1 states after the header and each `_HASH_STEP` bytes
+        self._clean_to = 0  # the bytes before this offset are those `_marks` hashed
 
     def load(self) -> dict[bytes, list]:
         if self.entries is None:
@@ -164,6 +172,7 @@ class Tree:
                 if self.data[at : at + 20] != sha:
                     self.data[at : at + 20] = sha
                     self.patched.add(at)
+                    self._clean_to = min(self._clean_to, at)
         self._changed = set()
         self.sha = pack.add_tree(self)
         self._dirty = False
@@ -183,11 +192,36 @@ class Tree:
         self._layout_dirty = False
         self.base = None
         self.patched = set()
+        self.copies = {}
+        self._marks = []
+        self._clean_to = 0
+
+    def object_id(self) -> bytes:
+        """The id of the tree as `data` holds it now (`gitobjects.object_id(TREE, data)`),
+        hashing only what changed since the last call and what follows it."""
+        data = self.data
+        if len(data) < 2 * _HASH_STEP:
+            return object_id(TREE, data)
+        marks = self._marks
+        del marks[self._clean_to // _HASH_STEP + 1 :]
+        if not marks:
+            marks.append(hashlib.sha1(b"tree %d\x00" % len(data)))
+        at = (len(marks) - 1) * _HASH_STEP
+        state = marks[-1].copy()
+        with memoryview(data) as view:
+            while at + _HASH_STEP <= len(data):
+                state.update(view[at : at + _HASH_STEP])
+                at += _HASH_STEP
+                marks.append(state.copy())
+            state.update(view[at:])
+        self._clean_to = len(data)
+        return state.digest()
 
     def forget_bases(self) -> None:
         """The pack holding the delta bases is finished: the next copies start anew."""
         self.base = None
         self.patched = set()
+        self.copies = {}
         for child in self.children.values():
             child.forget_bases()
 
@@ -264,7 +298,7 @@ class Pack:
 
     def add_tree(self, tree: Tree) -> bytes:
         data = tree.data
-        sha = object_id(TREE, data)
+        sha = tree.object_id()
         if sha in self.index:
             return sha
         base = tree.base
@@ -274,7 +308,7 @@ class Pack:
             and len(base[1]) == len(data)
             and len(tree.patched) <= _DELTA_MAX_PATCHES
         ):
-            patch = delta(len(base[1]), data, sorted(tree.patched))
+            patch = delta(len(base[1]), data, sorted(tree.patched), tree.copies)
             header = object_header(OFS_DELTA, len(patch)) + ofs(self.offset - base[0])
             self._write(sha, header + zlib.compress(patch, 1))
         else:
@@ -283,6 +317,7 @@ class Pack:
             if len(data) >= _DELTA_MIN:
                 tree.base = (offset, bytes(data))
                 tree.patched = set()
+                tree.copies = {}
         return sha
 
     def _write(self, sha: bytes, entry: bytes) -> None:

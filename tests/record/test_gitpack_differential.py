@@ -21,6 +21,7 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,27 +224,29 @@ def test_blobs_and_trees_are_the_ones_git_makes(tmp_path, commits, flush_every):
             git(reference.root, "ls-tree", "-r", "--name-only", "-z", tree)
 
 
-def test_big_trees_stored_as_deltas_are_the_ones_git_makes(tmp_path):
+@pytest.mark.parametrize("cases", [200, 1200])
+def test_big_trees_stored_as_deltas_are_the_ones_git_makes(tmp_path, cases):
     """A folder of 200 cases (6 kB of tree): each commit patches one id in place and stores
     the tree as a delta against its last full copy, a new full copy after 64 patches and
-    after each finished pack."""
+    after each finished pack. At 1,200 cases (36 kB) the tree's id is hashed again from the
+    first changed byte on (`Tree.object_id`), the cases changed in no order."""
     reference = Git(new_repo(tmp_path, "reference"))
     ours = new_repo(tmp_path, "ours")
     folder = ours / ".git" / "objects" / "pack"
     root, pack = Tree(_no_reads, None), Pack(folder)
     state: dict[str, bytes] = {}
     trees, states = [], []
-    for case in range(200):
-        rel = f"cases/c{case:03}/debtor.yaml"
+    for case in range(cases):
+        rel = f"cases/c{case:04}/debtor.yaml"
         state[rel] = f"name: c{case}\n".encode()
         root.put(rel.encode().split(b"/"), MODE_FILE, pack.add(BLOB, state[rel]))
     trees.append(root.write(pack).hex())
     states.append(dict(state))
     for n in range(150):
-        rel = f"cases/c{(n * 37) % 200:03}/actions/{n}.yaml"
+        rel = f"cases/c{(n * 37) % cases:04}/actions/{n}.yaml"
         state[rel] = f"kind: stage\nn: {n}\n".encode()
         root.put(rel.encode().split(b"/"), MODE_FILE, pack.add(BLOB, state[rel]))
-        rel = f"cases/c{(n * 53) % 200:03}/debtor.yaml"
+        rel = f"cases/c{(n * 53) % cases:04}/debtor.yaml"
         state[rel] = f"name: changed {n}\n".encode()
         root.put(rel.encode().split(b"/"), MODE_FILE, pack.add(BLOB, state[rel]))
         trees.append(root.write(pack).hex())
