@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Collection
 
 from casebook.book.crashpoints import crash_point
 
@@ -42,27 +43,34 @@ def _umask() -> int:
     return mask
 
 
-def remove_temporaries(path: Path) -> list[Path]:
+def remove_temporaries(path: Path, names: Collection[str] | None = None) -> list[Path]:
     """Remove what a killed `atomic_write(path, ...)` left: `.<name>.<random>.tmp` beside it.
 
-    Only for a caller that holds the book's writer lock (no write of `path` is under way).
+    `names`: the folder's listing (`folder_names`), when the caller looks at several paths
+    of one folder. Only for a caller that holds the book's writer lock (no write of `path`
+    is under way).
     """
+    if names is None:
+        names = folder_names(path.parent)
+    prefix = f".{path.name}."
     removed = []
-    try:
-        leftovers = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
-    except OSError:
-        return removed
-    for leftover in leftovers:
-        try:
-            leftover.unlink()
-            removed.append(leftover)
-        except OSError:
-            pass
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp") and len(name) >= len(prefix) + 4:
+            leftover = path.parent / name
+            try:
+                leftover.unlink()
+                removed.append(leftover)
+            except OSError:
+                pass
     return removed
 
 
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+def folder_names(folder: Path) -> frozenset[str]:
+    """The names in a folder; none when it cannot be listed."""
+    try:
+        return frozenset(os.listdir(folder))
+    except OSError:
+        return frozenset()
 
 
 def _fsync_dir(folder: Path) -> None:

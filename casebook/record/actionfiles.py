@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from casebook.book.dump import money, to_yaml
+from casebook.book.fsutil import remove_temporaries
 from casebook.book.model import ActionKind, Book, Case
 from casebook.engine.due import DueAction
 from casebook.record.advanceplan import Taken
-from casebook.record.gitobjects import PreparedBlob, prepare_blob
+from casebook.record.gitobjects import prepare_blob
+from casebook.record.gitworktree import Staged, stage_file
 from casebook.record.gitstore import Store
 
 Renderer = Callable[[Book, Case, DueAction], dict[str, bytes]]
@@ -56,35 +58,54 @@ PARALLEL_FROM = 64
 _WORKER: tuple[Book, Path] | None = None
 
 
-def _render_in_worker(due: DueAction) -> tuple[dict[str, bytes], str, str, dict[str, PreparedBlob]]:
+def _render_in_worker(due: DueAction) -> tuple[dict[str, Staged], str, str]:
     assert _WORKER is not None
     book, root = _WORKER
     files, message, total = action_commit(book, due, root=root)
-    # Hashing and compressing the files for the pack here, too: the process committing is
-    # the busiest one of the run.
-    return files, message, total, {rel: prepare_blob(data) for rel, data in files.items()}
+    # The files are also written (beside their paths, under temporary names), hashed and
+    # compressed for the pack here: the process committing is the busiest one of the run,
+    # and only the compressed blobs travel back to it.
+    return {rel: Staged(stage_file(root / rel, data), prepare_blob(data))
+            for rel, data in files.items()}, message, total
 
 
 def action_commits(
     book: Book, due_now: Sequence[DueAction], root: Path
-) -> Iterator[tuple[dict[str, bytes], str, str, dict[str, PreparedBlob] | None]]:
-    """`action_commit` of each due action, in order, with the files' blobs when prepared."""
+) -> Iterator[tuple[dict[str, bytes] | dict[str, Staged], str, str]]:
+    """`action_commit` of each due action, in order; from the rendering workers, with the
+    files staged (`casebook.record.gitworktree.Staged`). Closed before the end, it removes
+    what was staged for the actions it did not hand out (and the last one it did)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if len(due_now) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for due in due_now:
-            yield (*action_commit(book, due, root=root), None)
+            yield action_commit(book, due, root=root)
         return
     global _WORKER
     _WORKER = (book, root)
+    handed, finished = 0, False
     try:
         with multiprocessing.get_context("fork").Pool(processes=min(cores, 8)) as pool:
-            yield from pool.imap(_render_in_worker, due_now, chunksize=8)
+            for result in pool.imap(_render_in_worker, due_now, chunksize=8):
+                handed += 1
+                yield result
             # Workers that leave normally run their exit handlers (the PDF renderer's
             # temporary font copies are removed); `with` alone would kill them.
             pool.close()
             pool.join()
+        finished = True
     finally:
         _WORKER = None
+        if not finished:
+            _discard_staged(book, root, due_now[max(0, handed - 1) :])
+
+
+def _discard_staged(book: Book, root: Path, dues: Sequence[DueAction]) -> None:
+    """After a run stopped early (an error, or the caller closed `action_commits`): what the
+    workers, killed by now, staged for these actions. The last one handed out may have been
+    committed: its flush writes its files from their blobs instead."""
+    for due in dues:
+        # `.<stem>.<ext>.<pid>-<n>.tmp`: the temporaries of `<stem>` and of each of its files
+        remove_temporaries(root / book.cases[due.case_id].folder / "actions" / due.stem)
 
 
 def record(store: Store, book: Book, due: DueAction, *, root: Path, when: datetime | None = None) -> Taken:

@@ -12,8 +12,9 @@ How a batch stays safe when it is killed at any moment (SIGKILL, power loss):
    blob) is written and fsynced before the branch moves.
 3. The branch moves with `update-ref <new> <old>`: if anyone else moved it meanwhile, git
    refuses and the batch stops with an error (its commits stay unreferenced garbage).
-4. Then the working tree (each file written to a temporary name and renamed) and the index
-   (`update-index --index-info` for exactly those paths, then `--refresh`).
+4. Then the working tree (each file written to a temporary name and renamed; advance's
+   rendering workers write those temporaries ahead, `gitworktree.Staged`) and the index
+   (`update-index --add --remove --stdin` for exactly those paths).
 5. The journal is removed after a `sync`.
 
 `Store.recover()` (run before every commit and batch) finishes an interrupted step 4 from the
@@ -43,23 +44,30 @@ from casebook.book.crashpoints import crash_point
 from casebook.book.errors import BookError
 from casebook.book.fsutil import atomic_write
 from casebook.book.model import Operator
-from casebook.record.gitobjects import BLOB, COMMIT, MODE_DIR, MODE_FILE, PreparedBlob, git_time
+from casebook.record.gitobjects import BLOB, COMMIT, MODE_DIR, MODE_FILE, git_time
 from casebook.record.gitpack import CatFile, Pack, Tree
 from casebook.record.gitworktree import (
     JOURNAL_NAME,
     ZERO,
+    Staged,
+    discard,
     index_lock_left,
+    index_written,
+    place_file,
     recover,
     remove_file,
     replace_file,
-    update_index,
 )
 
 if TYPE_CHECKING:
     from casebook.record.gitstore import Store
 
 # `Store` and the tests import these from here, where the batch's story is told.
-__all__ = ["JOURNAL_NAME", "Batch", "PendingCommit", "recover"]
+__all__ = ["JOURNAL_NAME", "Batch", "PendingCommit", "Staged", "recover"]
+
+Content = bytes | Staged | None
+"""A file of a commit: its bytes, the same already written beside it (`Staged`), or None
+to delete it."""
 
 
 class PendingCommit:
@@ -96,7 +104,7 @@ class Batch:
         self._tip = self.base
         self._root = Tree(self._read, _tree_of(store, self.base))
         self._pack: Pack | None = None
-        self._pending: list[tuple[str, dict[str, bytes | None]]] = []
+        self._pending: list[tuple[str, dict[str, Content]]] = []
         self._shas: dict[str, str | None] = {}  # blob id of each pending path, as of its last commit
         self._failed: str | None = None
         self._idents: dict[str, tuple[str, str]] = {}
@@ -106,33 +114,35 @@ class Batch:
     # -- the caller's side ---------------------------------------------------------------
     def commit(
         self,
-        files: Mapping[str, bytes | None],
+        files: Mapping[str, Content],
         message: str,
         *,
         author: Operator | None = None,
         when: datetime | None = None,
-        prepared: Mapping[str, PreparedBlob] | None = None,
     ) -> PendingCommit:
-        """One commit of exactly `files` (relative path -> bytes, None deletes), on top of
-        the previous one. Raises `BookError` for a path outside the book or with
+        """One commit of exactly `files` (relative path -> content, None deletes), on top
+        of the previous one. Raises `BookError` for a path outside the book or with
         uncommitted changes (the user's half-done edit is never committed nor overwritten).
-        `prepared`: `gitobjects.prepare_blob` of some of the files (by the same keys), made
-        elsewhere; the others are hashed and compressed here.
+        A `Staged` file's blob was hashed and compressed where it was written; the others
+        are hashed and compressed here.
         """
         if self._failed:
+            _discard_staged(files)
             raise BookError(self._failed)
-        checked: dict[str, bytes | None] = {}
-        ready: dict[str, PreparedBlob] = {}
+        checked: dict[str, Content] = {}
         for rel, data in files.items():
-            clean = _clean_path(rel)
+            try:
+                clean = _clean_path(rel)
+            except BookError:
+                _discard_staged(files)
+                raise
             if clean in self.dirty:
+                _discard_staged(files)
                 raise BookError(
                     f"{clean} has uncommitted changes: commit or undo them first "
                     "(casebook never commits or overwrites a half-done edit)"
                 )
             checked[clean] = data
-            if prepared is not None and rel in prepared and data is not None:
-                ready[clean] = prepared[rel]
         if not checked:
             raise BookError("nothing to commit: no files given")
         author_line = self._ident("author", author, when)
@@ -146,7 +156,7 @@ class Batch:
                     self._root.remove(parts)
                     shas[rel] = None
                 else:
-                    sha = pack.add_prepared(ready[rel]) if rel in ready else pack.add(BLOB, data)
+                    sha = pack.add_prepared(data.blob) if isinstance(data, Staged) else pack.add(BLOB, data)
                     self._root.put(parts, MODE_FILE, sha)
                     shas[rel] = sha.hex()
             tree = self._root.write(pack)
@@ -178,9 +188,11 @@ class Batch:
         crash_point("batch:pack")
         self._root.forget_bases()
         tip = self._tip
-        final: dict[str, bytes | None] = {}
+        final: dict[str, Content] = {}
         for _, files in self._pending:
-            final.update(files)
+            for rel, data in files.items():
+                _discard_replaced(final.get(rel), data)
+                final[rel] = data
         blobs = {rel: self._shas[rel] for rel in final}
         # The index is updated after the branch moves: if another git holds it (or one died
         # and left its lock), stop now, before the branch moves, not after (a commit whose
@@ -215,16 +227,19 @@ class Batch:
         for rel, data in final.items():
             if data is None:
                 remove_file(self.store.root, rel)
+            elif isinstance(data, Staged):
+                place_file(self.store.root / rel, data)
             else:
                 replace_file(self.store.root / rel, data)
             crash_point("batch:tree")
-        update_index(self.store, blobs)
+        index_written(self.store, list(final))
         crash_point("batch:index")
         os.sync()
         journal.unlink()
 
     def close(self) -> None:
         """Drop what was not flushed (it never reached the branch)."""
+        self._drop_pending()
         if self._pack is not None:
             self._pack.abandon()
             self._pack = None
@@ -274,9 +289,15 @@ class Batch:
 
     def _fail(self, message: str) -> None:
         self._failed = message
+        self._drop_pending()
+        raise BookError(message)
+
+    def _drop_pending(self) -> None:
+        """Forget the commits not flushed, and remove the files staged for them."""
+        for _, files in self._pending:
+            _discard_staged(files)
         self._pending = []
         self._shas = {}
-        raise BookError(message)
 
     def _ident(self, role: str, author: Operator | None, when: datetime | None) -> bytes:
         if author is not None:
@@ -302,6 +323,18 @@ def _tree_of(store: Store, commit: str | None) -> bytes | None:
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _discard_staged(files: Mapping[str, Content]) -> None:
+    for data in files.values():
+        if isinstance(data, Staged):
+            discard(data.tmp)
+
+
+def _discard_replaced(old: Content, new: Content) -> None:
+    """A later commit of the same flush writes this path again: its staged file goes."""
+    if isinstance(old, Staged) and (not isinstance(new, Staged) or new.tmp != old.tmp):
+        discard(old.tmp)
 
 
 def _ident_part(text: str) -> str:

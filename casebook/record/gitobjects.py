@@ -75,6 +75,15 @@ def prepare_blob(data: bytes) -> PreparedBlob:
     return object_id(BLOB, data), whole_entry(BLOB, data)
 
 
+def blob_content(prepared: PreparedBlob) -> bytes:
+    """The data of a prepared blob, back from its pack entry."""
+    entry = prepared[1]
+    start = 0
+    while entry[start] & 0x80:  # the header's size bytes
+        start += 1
+    return zlib.decompress(entry[start + 1 :])
+
+
 def object_header(kind: int, size: int) -> bytes:
     """A pack entry's type and size, in git's variable-length encoding."""
     out = bytearray([(kind << 4) | (size & 0x0F)])

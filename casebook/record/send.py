@@ -29,7 +29,7 @@ from pathlib import Path
 
 from casebook.book.dump import to_yaml
 from casebook.book.crashpoints import crash_point
-from casebook.book.fsutil import atomic_write, remove_temporaries
+from casebook.book.fsutil import atomic_write, folder_names, remove_temporaries
 from casebook.record.gitstore import Store
 from casebook.book.model import Book
 
@@ -111,13 +111,14 @@ def send_pending(
         sent_rel, sending_rel = item.eml[:-4] + SENT, item.eml[:-4] + SENDING
         # A marker write killed half-way leaves a temporary file that would make the case
         # look edited; the marker itself either exists whole or not at all.
-        remove_temporaries(sent)
-        remove_temporaries(sending)
-        if sent.exists():
-            if sent_rel not in tracked or (sending.exists() and sending_rel not in tracked):
+        names = folder_names(sent.parent)  # one listing, not a glob and a stat a marker
+        remove_temporaries(sent, names)
+        remove_temporaries(sending, names)
+        if sent.name in names:
+            if sent_rel not in tracked or (sending.name in names and sending_rel not in tracked):
                 _commit_markers(store, book, item, sent=True)
                 report.recovered.append(item.eml)
-        elif sending.exists():
+        elif sending.name in names:
             if sending_rel not in tracked:
                 _commit_markers(store, book, item, sent=False)
             report.uncertain.append(item.eml)

@@ -146,14 +146,17 @@ def test_email_bodies_of_every_encoding_are_the_email_packages(monkeypatch):
 
 
 def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
-    """Batch.prefetch reads the trees of the folders about to change in one pass, and blobs
-    prepared elsewhere (gitpack.prepare_blob) go into the pack as they are; the commits
-    are those of a batch that reads and packs everything itself."""
+    """Batch.prefetch reads the trees of the folders about to change in one pass, and files
+    staged elsewhere (written beside their paths, their blobs prepared: what advance's
+    workers do) go into the pack as they are and are renamed into place, a path staged
+    twice in one flush included; the commits are those of a batch that reads, packs and
+    writes everything itself, and no temporary is left."""
     import subprocess
     from datetime import datetime, timedelta, timezone
 
     from casebook.record.gitpack import prepare_blob
     from casebook.record.gitstore import Store
+    from casebook.record.gitworktree import Staged, stage_file
     from casebook.book.model import Operator
 
     when = datetime(2026, 11, 24, 6, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -180,14 +183,14 @@ def test_a_batch_that_reads_its_trees_ahead_makes_the_same_commits(tmp_path):
             for n, case in enumerate(("acme", "bolt", "acme", "cora", "dune", "bolt")):
                 files = {f"cases/{case}/actions/2026-11-24-r{n}.md": f"{n}\n".encode(),
                          f"cases/{case}/actions/old.md": b"old\n" if n % 2 else None}
-                # with prefetch, the blobs are also hashed and packed ahead (as advance's
-                # workers do), some of them
-                ready = {rel: prepare_blob(data) for rel, data in files.items()
-                         if data is not None and rel.endswith(f"r{n}.md")} if prefetch else None
-                batch.commit(files, f"{case}: {n}", author=Operator("Robot", "r@x"), when=when,
-                             prepared=ready)
+                if prefetch:  # staged ahead, as advance's workers do, all but the deletions
+                    files = {rel: data if data is None else
+                             Staged(stage_file(root / rel, data), prepare_blob(data))
+                             for rel, data in files.items()}
+                batch.commit(files, f"{case}: {n}", author=Operator("Robot", "r@x"), when=when)
         heads.append(run("rev-parse", "HEAD"))
-        assert run("status", "--porcelain") == ""
+        assert run("status", "--porcelain", "--untracked-files=all") == ""
+        assert (root / "cases/bolt/actions/old.md").read_text() == "old\n"
     assert heads[0] == heads[1]
 
 

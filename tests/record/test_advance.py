@@ -379,3 +379,52 @@ def test_rendering_spread_over_processes_gives_the_same_commits(tmp_path, monkey
     assert [t.action.case_id for t in report.taken] == CASE_IDS[:4]
     assert git(serial, "rev-parse", "HEAD^{tree}") == git(parallel, "rev-parse", "HEAD^{tree}")
     assert git(serial, "log", "--format=%s%n%b") == git(parallel, "log", "--format=%s%n%b")
+    # The workers staged each file beside its path; the flush renamed every one into place.
+    assert git(parallel, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_files_staged_by_workers_for_actions_never_committed_are_removed(tmp_path, monkeypatch):
+    """The rendering workers write each letter beside its path before the commit is made:
+    when the run stops at the third commit, the two before it are kept with their files and
+    nothing staged for the others is left behind."""
+    import casebook.record.actionfiles as actionfiles
+    from casebook.book.errors import BookError
+    from casebook.record.gitbatch import Batch
+
+    root = make(tmp_path / "book", CASE_IDS[:6])
+    monkeypatch.setattr(actionfiles, "PARALLEL_FROM", 2)
+    commit, calls = Batch.commit, []
+
+    def failing(self, files, *args, **kwargs):
+        calls.append(files)
+        if len(calls) == 3:
+            raise BookError("stopped by the test")
+        return commit(self, files, *args, **kwargs)
+
+    monkeypatch.setattr(Batch, "commit", failing)
+    try:
+        advance(root, today=DAY, send_mail=False)
+    except BookError as error:
+        assert "stopped by the test" in str(error)
+    else:
+        raise AssertionError("the run went on")
+    assert all(isinstance(data, actionfiles.Staged) for data in calls[2].values())
+    assert git(root, "log", "--format=%s").count("(email)") == 2
+    assert not [p for p in root.rglob("*.tmp")], "staged files were left behind"
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    # The next run takes the other four.
+    monkeypatch.setattr(Batch, "commit", commit)
+    assert len(advance(root, today=DAY, send_mail=False).taken) == 4
+
+
+def test_a_staged_file_whose_temporary_went_is_written_from_its_blob(tmp_path):
+    from casebook.record.gitobjects import blob_content, prepare_blob
+    from casebook.record.gitworktree import Staged, place_file, stage_file
+
+    path = tmp_path / "actions" / "letter.md"
+    data = "Geachte klant,\n".encode() * 100
+    staged = Staged(stage_file(path, data), prepare_blob(data))
+    assert blob_content(staged.blob) == data and Path(staged.tmp).parent == path.parent
+    os.unlink(staged.tmp)
+    place_file(path, staged)
+    assert path.read_bytes() == data and list(path.parent.iterdir()) == [path]

@@ -198,7 +198,7 @@ CHILD = textwrap.dedent(
             real_replace(path, data)
         gb.replace_file = replace_some
     elif step == "before-index":
-        gb.update_index = die
+        gb.index_written = die
     store = gs.Store(Path({root!r}))
     with store.batch() as b:
         for n in range(4):
