@@ -106,19 +106,28 @@ def advance(
         store.recover()  # finish the working-tree step of an interrupted batch first
         if push:
             report.push = pull(store)
-        report.recovered = recover(store)
+        # One `git status` for the recovery, the plan and the batch (each asked its own: a
+        # second of a 10,000-case run before the first letter), again only if one changed it.
+        status = store.status()
+        report.recovered = recover(store, status)
         book, problems = check(root)
+        head = store.head()
         if send_mail:
             # Records sends that an interrupted run made but did not commit, and sends what
             # an earlier run left pending, before the folders are judged clean or dirty.
             report.mail_lines += _send(root, book, store, quiet_pending=True)
-        plan(store, book, problems, case_ids, today, report)
+        if report.recovered or store.head() != head:
+            status = store.status()
+        # Sending commits what it records (the head moves); short of that it only removes
+        # the temporaries of killed marker writes, untracked files that are gone now.
+        dirty = {path for code, path in status if code != "??" or os.path.lexists(root / path)}
+        plan(store, book, problems, case_ids, today, report, dirty)
         due_now = actions_due(book, report, case_ids, today)
         pending: list[tuple[DueAction, dict[str, bytes], Any, str]] = []
         if due_now:
             # One batch for the whole run; commits reach the branch (and their files the
             # working tree) when the batch is flushed, at the latest at its end.
-            with store.batch(flush_every=_flush_every(len(due_now))) as batch, \
+            with store.batch(flush_every=_flush_every(len(due_now)), dirty=dirty) as batch, \
                     contextlib.closing(action_commits(book, due_now, root)) as rendered:
                 for number, due in enumerate(due_now, start=1):
                     _crash_hook("before", number)
@@ -172,20 +181,17 @@ def _crash_hook(phase: str, number: int) -> None:
 # -- crash recovery ----------------------------------------------------------------------------
 
 
-def recover(store: Store) -> list[str]:
+def recover(store: Store, status: list[tuple[str, str]] | None = None) -> list[str]:
     """Remove the files of actions an interrupted run wrote but never committed.
 
     Only files that casebook itself writes (`actions/<YYYY-MM-DD>-<stage>.<md|html|pdf|eml|yaml>`
     and the temporary files of an atomic write) count, and only when the action's record
     `actions/<stem>.yaml` is not committed: a committed action is whole (one commit) and its
-    email markers belong to `send.send_pending`. Returns the paths removed.
+    email markers belong to `send.send_pending`. `status`: `store.status()` just taken (else
+    asked). Returns the paths removed.
     """
-    status = store.repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", "cases")
     candidates: list[tuple[str, str]] = []
-    for entry in status.split("\x00"):
-        if len(entry) < 4:
-            continue
-        code, path = entry[:2], entry[3:]
+    for code, path in store.status("cases") if status is None else status:
         if code not in ("??", "A "):
             continue
         parts = path.split("/")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from casebook.book.errors import BookError, Problem
 from casebook.book.model import Book
@@ -56,8 +56,10 @@ def plan(
     case_ids: Sequence[str],
     today: date,
     report: AdvanceReport,
+    dirty: Iterable[str] | None = None,
 ) -> None:
-    """Refuse on book-wide problems; note the cases that must be left alone (in `report`)."""
+    """Refuse on book-wide problems; note the cases that must be left alone (in `report`).
+    `dirty`: the book's `Store.dirty_paths()` as the caller just found them (else asked)."""
     book_wide = [p for p in problems if not p.path.startswith("cases/")]
     if book_wide:
         raise BookError("the book has problems; fix them before advancing (see `casebook check`)", book_wide)
@@ -73,12 +75,12 @@ def plan(
     for case_id, found in sorted(bad.items()):
         report.problems += found
         report.skipped.append((case_id, f"skipped: {len(found)} problem(s) in the case (see `casebook check`)"))
-    dirty: dict[str, list[str]] = {}
-    for path in store.dirty_paths("cases"):
+    edited: dict[str, list[str]] = {}
+    for path in store.dirty_paths("cases") if dirty is None else dirty:
         parts = path.split("/")
-        if len(parts) > 2 and parts[1] in concerned and parts[1] not in bad:
-            dirty.setdefault(parts[1], []).append(path)
-    for case_id, paths in sorted(dirty.items()):
+        if len(parts) > 2 and parts[0] == "cases" and parts[1] in concerned and parts[1] not in bad:
+            edited.setdefault(parts[1], []).append(path)
+    for case_id, paths in sorted(edited.items()):
         shown = ", ".join(sorted(paths)[:3]) + (" ..." if len(paths) > 3 else "")
         report.skipped.append(
             (case_id, f"skipped: uncommitted changes in the case folder ({shown}); commit or undo them")

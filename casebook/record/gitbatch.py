@@ -89,13 +89,13 @@ class Batch:
     """Commits written as git objects into a pack of our own (`casebook.record.gitpack`); see the
     module docstring."""
 
-    def __init__(self, store: Store, *, flush_every: int) -> None:
+    def __init__(self, store: Store, *, flush_every: int, dirty: Iterable[str] | None = None) -> None:
         self.store = store
         self.flush_every = max(1, flush_every)
         self.branch = store.branch()
         self.base = store.head()
         """The branch's commit when the last flush moved it (or when the batch began)."""
-        self.dirty = frozenset(store.dirty_paths())
+        self.dirty = frozenset(store.dirty_paths() if dirty is None else dirty)
         """Paths with uncommitted changes when the batch began: never committed nor overwritten."""
         self.recovered: list[str] = []
         """What `Store.recover` reported when the batch began."""

@@ -19,7 +19,7 @@ import fcntl
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import git
 
@@ -66,23 +66,26 @@ class Store:
 
     def dirty_paths(self, under: str = "") -> set[str]:
         """Paths (relative, POSIX) below `under` that differ from HEAD or are untracked."""
+        return {path for _, path in self.status(under)}
+
+    def status(self, under: str = "") -> list[tuple[str, str]]:
+        """(`git status --porcelain` code, path) of each path below `under` that differs
+        from HEAD or is untracked; one `git status` (a second of a big book's run each)."""
         args = ["--porcelain=v1", "-z", "--untracked-files=all"]
         if under:
             args += ["--", under]
-        out = self.repo.git.status(*args)
-        paths: set[str] = set()
-        entries = out.split("\x00")
+        entries = self.repo.git.status(*args).split("\x00")
+        found: list[tuple[str, str]] = []
         i = 0
         while i < len(entries):
             entry = entries[i]
             i += 1
             if not entry:
                 continue
-            status, path = entry[:2], entry[3:]
-            paths.add(path)
-            if "R" in status or "C" in status:
+            found.append((entry[:2], entry[3:]))
+            if "R" in entry[:2] or "C" in entry[:2]:
                 i += 1  # the origin path of a rename follows
-        return paths
+        return found
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether commit `older` is `newer` or one of its ancestors."""
@@ -175,7 +178,7 @@ class Store:
         return self.repo.head.commit.hexsha
 
     @contextlib.contextmanager
-    def batch(self, *, flush_every: int = 1000) -> Iterator["Batch"]:
+    def batch(self, *, flush_every: int = 1000, dirty: Iterable[str] | None = None) -> Iterator["Batch"]:
         """Many commits, fast: `with store.batch() as b: b.commit(files, message, ...)`.
 
         Each `b.commit` is one real commit, in order, on the current branch. Commits become
@@ -183,7 +186,8 @@ class Store:
         flush: every `flush_every` commits, on `b.flush()` and when the block ends (also when
         it ends with an exception, so actions already committed are kept). Send anything
         that must follow a commit (an email) only after a flush. Takes the lock unless the
-        caller holds it.
+        caller holds it. `dirty`: `dirty_paths()` as the caller, holding the lock, just
+        found them (else the batch asks git).
         """
         if self._batch is not None:
             raise BookError("a batch is already open on this book")
@@ -194,7 +198,7 @@ class Store:
             recovered = self.recover()
             for leftover in (self.git_dir / "objects" / "pack").glob("tmp_*_casebook_*"):
                 leftover.unlink()  # an unfinished pack of a batch that was killed
-            batch = Batch(self, flush_every=flush_every)
+            batch = Batch(self, flush_every=flush_every, dirty=dirty)
             batch.recovered = recovered
             self._batch = batch
             try:
