@@ -40,22 +40,18 @@ PARTS = {
 }
 
 
-def profile(debtors: int) -> tuple[float, dict[str, float]]:
-    scratch = Path(tempfile.mkdtemp(prefix="casebook-profile-"))
-    try:
-        root = scratch / "book"
-        make_book(root, debtors)
-        from casebook.record.advance import advance
+def profile(debtors: int, scratch: Path) -> tuple[float, dict[str, float]]:
+    root = scratch / f"book-{debtors}"
+    make_book(root, debtors)
+    from casebook.record.advance import advance
 
-        profiler = cProfile.Profile()
-        started = time.perf_counter()
-        profiler.enable()
-        report = advance(root, today=TODAY)
-        profiler.disable()
-        total = time.perf_counter() - started
-        assert report.ok and len(report.taken) == debtors, len(report.taken)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    report = advance(root, today=TODAY)
+    profiler.disable()
+    total = time.perf_counter() - started
+    assert report.ok and len(report.taken) == debtors, len(report.taken)
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     parts = {}
     for part, functions in PARTS.items():
@@ -74,14 +70,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--debtors", type=int, nargs="+", default=[2000, 10000])
     args = parser.parse_args()
-    for debtors in args.debtors:
-        total, parts = profile(debtors)
-        print(f"\n{debtors} due actions, advance() {total:.1f} s under cProfile "
-              f"({debtors / total:.0f} commits/s)\n")
-        print("| part | seconds | share |\n|---|---:|---:|")
-        for part, seconds in parts.items():
-            print(f"| {part} | {seconds:.2f} | {100 * seconds / total:.0f} % |")
-        sys.stdout.flush()
+    # One scratch folder, removed at the end: a book deleted before the next size is timed
+    # slows every file it creates on a file system without a journal (compare.py's
+    # compare_advance says why).
+    scratch = Path(tempfile.mkdtemp(prefix="casebook-profile-"))
+    try:
+        for debtors in args.debtors:
+            total, parts = profile(debtors, scratch)
+            print(f"\n{debtors} due actions, advance() {total:.1f} s under cProfile "
+                  f"({debtors / total:.0f} commits/s)\n")
+            print("| part | seconds | share |\n|---|---:|---:|")
+            for part, seconds in parts.items():
+                print(f"| {part} | {seconds:.2f} | {100 * seconds / total:.0f} % |")
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
