@@ -121,7 +121,8 @@ def fail(message: str, problems: list[Problem] | None = None) -> "click.exceptio
 
 
 def handle_errors(func: Callable) -> Callable:
-    """Turn library `BookError`s into `Error: ...` on stderr and exit 1."""
+    """Turn library `BookError`s into `Error: ...` on stderr and exit 1; so too what the
+    system refuses (a full disk, a folder that cannot be written): the file and why."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -129,6 +130,9 @@ def handle_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except BookError as error:
             raise fail(str(error), error.problems) from None
+        except OSError as error:
+            why = error.strerror or str(error) or type(error).__name__
+            raise fail(f"{error.filename}: {why}" if error.filename else why) from None
 
     return wrapper
 

@@ -428,3 +428,35 @@ def test_a_staged_file_whose_temporary_went_is_written_from_its_blob(tmp_path):
     os.unlink(staged.tmp)
     place_file(path, staged)
     assert path.read_bytes() == data and list(path.parent.iterdir()) == [path]
+
+
+def test_a_full_disk_in_a_rendering_worker_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    """The workers write the letters: when the disk is full for the third one, the command
+    says so (the file and why) and exits 1; what was committed before it keeps its files
+    (the results come back in chunks: maybe none), nothing staged is left behind, and the
+    next run takes the rest."""
+    import errno
+
+    import casebook.record.actionfiles as actionfiles
+
+    root = make(tmp_path / "book", CASE_IDS[:6])
+    monkeypatch.setattr(actionfiles, "PARALLEL_FROM", 2)
+    stage = actionfiles.stage_file
+
+    def full(path, data):
+        if "klant-03" in str(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return stage(path, data)
+
+    monkeypatch.setattr(actionfiles, "stage_file", full)
+    result = CliRunner().invoke(main, ["advance", "--today", "2026-02-09", "--book", str(root)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "No space left on device" in result.output and "klant-03" in result.output
+    assert "Traceback" not in result.output
+    committed = git(root, "log", "--format=%s").count("(email)")
+    assert committed <= 2
+    assert not [p for p in root.rglob("*.tmp")], "staged files were left behind"
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    monkeypatch.setattr(actionfiles, "stage_file", stage)
+    assert len(advance(root, today=DAY, send_mail=False).taken) == 6 - committed
