@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
@@ -460,3 +461,30 @@ def test_a_full_disk_in_a_rendering_worker_is_an_error_not_a_traceback(tmp_path,
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
     monkeypatch.setattr(actionfiles, "stage_file", stage)
     assert len(advance(root, today=DAY, send_mail=False).taken) == 6 - committed
+
+
+@pytest.mark.parametrize("point", ["batch:commit:3", "batch:pack:1", "batch:branch:1",
+                                   "batch:tree:5", "batch:index:1", "advance:after-commit:4"])
+def test_a_run_whose_workers_staged_the_letters_killed_then_rerun_is_whole(tmp_path, monkeypatch, point):
+    """Killed with SIGKILL at a step of the batch while the rendering workers stage the
+    letters: the rerun leaves every case with its one action, its files those committed,
+    and no temporary anywhere."""
+    import casebook.record.actionfiles as actionfiles
+    from .test_crash_support import run_cli
+
+    root = make(tmp_path / "book", CASE_IDS[:6])
+    monkeypatch.setattr(actionfiles, "PARALLEL_FROM", 2)  # the forked child inherits it
+    killed = run_cli(["advance", "--today", "2026-02-09", "--book", str(root)], crash=point)
+    assert killed.killed, (killed.code, killed.err)
+    again = run_cli(["advance", "--today", "2026-02-09", "--book", str(root)])
+    assert again.code == 0, again.err
+    log = git(root, "log", "--format=%s")
+    assert sorted(line.split(":")[0] for line in log.splitlines() if "(email)" in line) == CASE_IDS[:6]
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not [p for p in root.rglob("*.tmp")]
+    for case in CASE_IDS[:6]:
+        for name in ("md", "html", "eml", "yaml"):
+            rel = f"cases/{case}/actions/2026-02-09-reminder.{name}"
+            committed = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, check=True,
+                                       capture_output=True).stdout
+            assert (root / rel).read_bytes() == committed, rel
