@@ -126,27 +126,13 @@ class Batch:
         A `Staged` file's blob was hashed and compressed where it was written; the others
         are hashed and compressed here.
         """
-        if self._failed:
-            _discard_staged(files)
-            raise BookError(self._failed)
-        checked: dict[str, Content] = {}
-        for rel, data in files.items():
-            try:
-                clean = _clean_path(rel)
-            except BookError:
-                _discard_staged(files)
-                raise
-            if clean in self.dirty:
-                _discard_staged(files)
-                raise BookError(
-                    f"{clean} has uncommitted changes: commit or undo them first "
-                    "(casebook never commits or overwrites a half-done edit)"
-                )
-            checked[clean] = data
-        if not checked:
-            raise BookError("nothing to commit: no files given")
-        author_line = self._ident("author", author, when)
-        committer_line = self._ident("committer", author, when)
+        try:
+            checked = self._checked(files)
+            author_line = self._ident("author", author, when)
+            committer_line = self._ident("committer", author, when)
+        except BookError:
+            _discard_staged(files)  # a commit refused leaves nothing of its files behind
+            raise
         pack = self._pack or self._open_pack()
         shas: dict[str, str | None] = {}
         try:
@@ -163,6 +149,7 @@ class Batch:
         except BaseException:
             # The trees in memory may hold half of this commit: later ones must not build on it.
             self._failed = "an earlier commit of this batch failed; the batch stopped there"
+            _discard_staged(files)
             raise
         lines = [b"tree " + tree.hex().encode()]
         if self._tip:
@@ -177,6 +164,22 @@ class Batch:
         if len(self._pending) >= self.flush_every:
             self.flush()
         return PendingCommit(self._tip)
+
+    def _checked(self, files: Mapping[str, Content]) -> dict[str, Content]:
+        if self._failed:
+            raise BookError(self._failed)
+        checked: dict[str, Content] = {}
+        for rel, data in files.items():
+            clean = _clean_path(rel)
+            if clean in self.dirty:
+                raise BookError(
+                    f"{clean} has uncommitted changes: commit or undo them first "
+                    "(casebook never commits or overwrites a half-done edit)"
+                )
+            checked[clean] = data
+        if not checked:
+            raise BookError("nothing to commit: no files given")
+        return checked
 
     def flush(self) -> None:
         """Make every commit so far part of the branch, its files in the working tree."""

@@ -119,9 +119,9 @@ def _blob_data(store: Store, sha: str) -> bytes:
 
 class Staged(NamedTuple):
     """A file's new content, already written beside it under a temporary name, and its blob
-    for the pack. advance's rendering workers stage the letters they make (creating a file
-    costs more than rendering half a letter on some disks, and they have the cores), so a
-    flush only renames them into place: the real path still appears only after the branch
+    for the pack. advance's rendering workers stage the letters they make (creating the
+    40,000 files of a 10,000-action run was most of what the committing process did, and
+    the workers have the cores), so a flush only renames them into place: the real path still appears only after the branch
     has moved, and a temporary left by a crash is removed by the next run (`recover` here,
     and `casebook.record.advance.recover` for actions that were never committed)."""
 
@@ -167,8 +167,9 @@ def replace_file(path: Path, data: bytes) -> None:
 
 
 def place_file(path: Path, staged: Staged) -> None:
-    """Rename a staged file into place; if its temporary is gone (removed by hand while the
-    run went on), write the content again from its blob."""
+    """Rename a staged file into place; if its temporary is gone (removed when the run
+    stopped early, see `casebook.record.actionfiles`, or by hand), write the content again
+    from its blob."""
     try:
         os.replace(staged.tmp, path)
     except FileNotFoundError:
