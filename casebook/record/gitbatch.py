@@ -108,6 +108,7 @@ class Batch:
         self._shas: dict[str, str | None] = {}  # blob id of each pending path, as of its last commit
         self._failed: str | None = None
         self._idents: dict[str, tuple[str, str]] = {}
+        self._who: dict[tuple[str, str], str] = {}  # name, email -> "name <email>" as written
         self._reader: CatFile | None = None
         self._fetched: dict[bytes, bytes] = {}  # trees read ahead by `prefetch`
 
@@ -128,8 +129,11 @@ class Batch:
         """
         try:
             checked = self._checked(files)
-            author_line = self._ident("author", author, when)
-            committer_line = self._ident("committer", author, when)
+            # One moment for both lines, as git takes it.
+            moment = when if when is not None and when.tzinfo else (when or datetime.now()).astimezone()
+            stamp = git_time(moment)
+            author_line = self._ident("author", author, stamp)
+            committer_line = author_line if author is not None else self._ident("committer", None, stamp)
         except BookError:
             _discard_staged(files)  # a commit refused leaves nothing of its files behind
             raise
@@ -302,7 +306,7 @@ class Batch:
         self._pending = []
         self._shas = {}
 
-    def _ident(self, role: str, author: Operator | None, when: datetime | None) -> bytes:
+    def _ident(self, role: str, author: Operator | None, stamp: str) -> bytes:
         if author is not None:
             name, email = author.name, author.email
         else:
@@ -315,8 +319,10 @@ class Batch:
                 name, _, rest = ident.partition(" <")
                 self._idents[role] = (name, rest.partition(">")[0])
             name, email = self._idents[role]
-        moment = when if when is not None and when.tzinfo else (when or datetime.now()).astimezone()
-        return f"{_ident_part(name)} <{_ident_part(email)}> {git_time(moment)}".encode()
+        who = self._who.get((name, email))
+        if who is None:  # cleaned once a run, not twice a commit
+            who = self._who[(name, email)] = f"{_ident_part(name)} <{_ident_part(email)}>"
+        return f"{who} {stamp}".encode()
 
 
 def _tree_of(store: Store, commit: str | None) -> bytes | None:
