@@ -96,10 +96,10 @@ def action_commits(
     finally:
         _WORKER = None
         if not finished:
-            _discard_staged(book, root, due_now[max(0, handed - 1) :])
+            _remove_unclaimed(book, root, due_now[max(0, handed - 1) :])
 
 
-def _discard_staged(book: Book, root: Path, dues: Sequence[DueAction]) -> None:
+def _remove_unclaimed(book: Book, root: Path, dues: Sequence[DueAction]) -> None:
     """After a run stopped early (an error, or the caller closed `action_commits`): what the
     workers, killed by now, staged for these actions. The last one handed out may have been
     committed: its flush writes its files from their blobs instead."""

@@ -33,7 +33,7 @@ import signal
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from casebook.book.crashpoints import crash_point
 from casebook.book.model import Book
@@ -123,7 +123,7 @@ def advance(
         dirty = {path for code, path in status if code != "??" or os.path.lexists(root / path)}
         plan(store, book, problems, case_ids, today, report, dirty)
         due_now = actions_due(book, report, case_ids, today)
-        pending: list[tuple[DueAction, dict[str, bytes], Any, str]] = []
+        pending: list[tuple[DueAction, Mapping[str, Any], Any, str]] = []  # files: bytes or Staged
         if due_now:
             # One batch for the whole run; commits reach the branch (and their files the
             # working tree) when the batch is flushed, at the latest at its end.

@@ -38,6 +38,7 @@ from casebook.record.gitobjects import (
     TREE,
     PreparedBlob,
     blob_id,
+    deflate,
     delta,
     git_time,
     object_header,
@@ -190,11 +191,16 @@ class Tree:
             data += sha
         self.data, self.offsets = data, offsets
         self._layout_dirty = False
-        self.base = None
-        self.patched = set()
-        self.copies = {}
+        self.rebase(None)
         self._marks = []
         self._clean_to = 0
+
+    def rebase(self, base: tuple[int, bytes] | None) -> None:
+        """Deltas from now on against `base` (pack offset, content of a full copy; None:
+        none yet): no id patched against it so far, no copy instruction spelled out."""
+        self.base = base
+        self.patched = set()
+        self.copies = {}
 
     def object_id(self) -> bytes:
         """The id of the tree as `data` holds it now (`gitobjects.object_id(TREE, data)`),
@@ -219,9 +225,7 @@ class Tree:
 
     def forget_bases(self) -> None:
         """The pack holding the delta bases is finished: the next copies start anew."""
-        self.base = None
-        self.patched = set()
-        self.copies = {}
+        self.rebase(None)
         for child in self.children.values():
             child.forget_bases()
 
@@ -310,14 +314,12 @@ class Pack:
         ):
             patch = delta(len(base[1]), data, sorted(tree.patched), tree.copies)
             header = object_header(OFS_DELTA, len(patch)) + ofs(self.offset - base[0])
-            self._write(sha, header + zlib.compress(patch, 1))
+            self._write(sha, header + deflate(patch))
         else:
             offset = self.offset
             self._write(sha, whole_entry(TREE, data))
             if len(data) >= _DELTA_MIN:
-                tree.base = (offset, bytes(data))
-                tree.patched = set()
-                tree.copies = {}
+                tree.rebase((offset, bytes(data)))
         return sha
 
     def _write(self, sha: bytes, entry: bytes) -> None:
