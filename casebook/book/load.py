@@ -19,7 +19,7 @@ from casebook.book.config import SETTINGS_FILE, policy_folder, read_policies, re
 from casebook.book.errors import Problem
 from casebook.book.loadcache import CACHE_VERSION, CaseCache
 from casebook.book.model import Book
-from casebook.book.parallelload import read_cases
+from casebook.book.parallelload import WalkAhead, read_cases
 from casebook.book.pickled import gc_paused
 from casebook.book.rates import load_tables
 
@@ -33,26 +33,29 @@ class Loaded(NamedTuple):
     problems: list[Problem]
 
 
-def load_book(root: Path, *, cache: bool = True, fingerprints: dict[str, str] | None = None) -> Loaded:
+def load_book(root: Path, *, cache: bool = True, fingerprints: dict[str, str] | None = None,
+              ahead: WalkAhead | None = None) -> Loaded:
     """Read the book at `root`. Never raises for bad content: problems come back as values.
 
     `fingerprints`, when given, receives per case id a string that changes whenever a file
     of the case folder changes (name, size, modification time, inode; letter and email
     files included): a caller's per-case cache key that costs nothing more to compute.
+    `ahead`: the walk of the book's files a command started first (`walk_ahead`).
     """
     # Loading makes hundreds of thousands of small objects and no reference cycles; the
     # cyclic garbage collector would only rescan them again and again (4x slower).
     with gc_paused():
-        return _load_book(Path(root), cache=cache, fingerprints=fingerprints)
+        return _load_book(Path(root), cache=cache, fingerprints=fingerprints, ahead=ahead)
 
 
-def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None = None) -> Loaded:
+def _load_book(root: Path, *, cache: bool, fingerprints: dict[str, str] | None = None,
+               ahead: WalkAhead | None = None) -> Loaded:
     store = CaseCache(root) if cache else None
     problems: list[Problem] = []
 
     settings = read_settings(root, problems)
     policies = read_policies(root, problems)
-    cases = read_cases(root, case_names(root), store, problems, fingerprints)
+    cases = read_cases(root, case_names(root), store, problems, fingerprints, ahead)
     if store is not None:
         store.save()
     tables, rate_problems = load_tables(root)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
@@ -83,11 +84,13 @@ class FolderRead(NamedTuple):
 
 
 def read_cases(root: Path, names: list[str], store: CaseCache | None, problems: list[Problem],
-               fingerprints: dict[str, str] | None) -> LazyMapping[str, Case]:
+               fingerprints: dict[str, str] | None,
+               ahead: "WalkAhead | None" = None) -> LazyMapping[str, Case]:
     """The case of each folder `cases/<name>` (in the order of `names`), as `read_case`
     reads them one after the other, problems appended in that order. Cases from the cache
-    stay pickled until they are read."""
-    hits = _hits(root, names, store)
+    stay pickled until they are read. `ahead`: the walk of the book started earlier
+    (`walk_ahead`), taken instead of walking now."""
+    hits = _hits(root, names, store, ahead.fingerprints() if ahead is not None else None)
     results = _read(root, [name for name in names if name not in hits], store)
     cases: dict[str, Case | Pickled] = {}
     for name in names:
@@ -207,6 +210,119 @@ def walks(root: Path, names: list[str], layouts: Mapping[str, Layout]) -> list[t
             for name, (fingerprint, layout) in zip(names, found)]
 
 
+class WalkAhead:
+    """`warm_fingerprints` of every case folder, walked by forked processes while this one
+    goes on (`walk_ahead`). A share whose process failed is walked here when it is asked
+    for: the walk ahead only ever saves time."""
+
+    def __init__(self, root: Path, names: list[str], store: SplitPickle,
+                 shares: list[tuple[list[str], int, int]], also: Callable[[], Any] | None) -> None:
+        self._root, self._names, self._store, self._shares = root, names, store, shares
+        self._also = also
+        self._found: dict[str, str | None] | None = None
+        self._also_found: Any = None
+
+    def fingerprints(self) -> dict[str, str | None]:
+        """Each folder's fingerprint, by name (the folders there were when the walk began:
+        a folder made since is not in it, and is read from its files)."""
+        if self._found is None:
+            found: list[tuple[str | None, Any]] = []
+            for names, pid, pipe in self._shares:
+                share, also = _collect(pid, pipe)
+                if share is None or len(share) != len(names):
+                    share = _walk_share(self._root, names, self._store.entries)
+                found += share
+                if also is not None:
+                    self._also_found, self._also = also, None
+            self._shares = []
+            layouts = self._store.entries
+            self._store.save({name: layouts.get(name) if layout == _SAME else layout
+                              for name, (_, layout) in zip(self._names, found)
+                              if layout is not None})
+            self._found = {name: fingerprint for name, (fingerprint, _) in zip(self._names, found)}
+        return self._found
+
+    def also(self) -> Any:
+        """What `also` (given to `walk_ahead`) returned in the last walking process (or
+        returns here, when that process failed)."""
+        self.fingerprints()
+        if self._also is not None:
+            self._also_found, self._also = (self._also(),), None
+        return self._also_found[0] if self._also_found is not None else None
+
+
+def walk_ahead(root: Path, also: Callable[[], Any] | None = None) -> WalkAhead | None:
+    """Start the warm walk of the book at `root` in one forked process per core, for a
+    command that has its own code to import and files to read before it needs the walk
+    (at 10,000 cases: 0.2 s of imports, and a walk of 0.3 s on two cores). `also`: more
+    of the same kind of work (stats: its result is pickled back), done by the last
+    process after its share. None where a walk would not be taken (a small or a cold book)
+    or processes cannot be forked."""
+    folder = cache_folder(root)
+    if folder is None or not (folder / f"{WALK_CACHE}.pickle").is_file() or not _can_fork():
+        return None
+    from casebook.book.load import case_names
+
+    names = case_names(root)
+    workers = min(cores(), 8)
+    if len(names) < PARALLEL_MIN_CASES or workers < 2:
+        return None
+    store = SplitPickle(folder, WALK_CACHE, CACHE_VERSION)
+    size = -(-len(names) // workers)
+    shares = [names[i:i + size] for i in range(0, len(names), size)]
+    return WalkAhead(root, names, store, [
+        (share, *_fork_walk(root, share, store.entries, also if i == len(shares) - 1 else None))
+        for i, share in enumerate(shares)], also)
+
+
+def _fork_walk(root: Path, names: list[str], layouts: Mapping[str, Layout],
+               also: Callable[[], Any] | None) -> tuple[int, int]:
+    """A forked process walking `names` (then calling `also`), its results pickled into a
+    pipe: (pid, pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        status = 1
+        try:
+            os.close(read_end)
+            found = _walk_share(root, names, layouts)
+            data = pickle.dumps((found, (also(),) if also is not None else None),
+                                pickle.HIGHEST_PROTOCOL)
+            with open(write_end, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            # No exit handlers, no flushing of buffers copied from the parent.
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, pipe: int) -> tuple[list | None, tuple | None]:
+    """What the walking process `pid` wrote into `pipe`: (its share, (also's result,) or
+    None); (None, None) when it failed."""
+    with open(pipe, "rb") as handle:
+        data = handle.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None, None
+    try:
+        found, also = pickle.loads(data)
+    except Exception:  # a process that died halfway: its share is walked again
+        return None, None
+    return (found if isinstance(found, list) else None), (also if isinstance(also, tuple) else None)
+
+
+def _walk_share(root: Path, names: list[str], layouts: Mapping[str, Layout]) -> list[tuple[str | None, Any]]:
+    """(fingerprint, layout or `_SAME`) of each folder of `names`."""
+    out = []
+    for name in names:
+        given = layouts.get(name)
+        fingerprint, layout = walk(root, name, given)
+        out.append((fingerprint, _SAME if layout is given and given is not None else layout))
+    return out
+
+
 def _over_cores(work: Callable[[list[str]], list[Any]], root: Path, names: list[str]) -> list[Any]:
     """`work` over `names` in shares, one a core when there are many, results in order."""
     global _ROOT
@@ -234,9 +350,4 @@ _SAME = 0  # a layout as it was given: not sent back from a worker
 
 def _walk_chunk(names: list[str]) -> list[tuple[str | None, Any]]:
     assert _ROOT is not None
-    out = []
-    for name in names:
-        given = _LAYOUTS.get(name)
-        fingerprint, layout = walk(_ROOT, name, given)
-        out.append((fingerprint, _SAME if layout is given and given is not None else layout))
-    return out
+    return _walk_share(_ROOT, names, _LAYOUTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -9,11 +10,8 @@ from pathlib import Path
 
 import click
 
-from casebook.site import build_site
-from casebook.site.build import check_out
-from casebook.site.inputs import load
-from casebook.site.timeline import CACHE as TIMELINE_CACHE
-from casebook.site.timeline import read_timelines
+from casebook.book.parallelload import walk_ahead
+from casebook.site.writer import page_sizes
 from .common import book_option, clock_today, echo_problems, fail, handle_errors, today_option
 
 
@@ -38,18 +36,28 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
     # debtors), so it stays off for the command's life.
     gc.disable()
     out = out or book_root / "site"
+    # The walk of the book's files (and the stat of the pages of the last build) runs in
+    # other processes while this one imports the site's code and reads the history: at
+    # 10,000 cases 0.2 s and 0.1 s that came before the walk, and 0.1 s after it.
+    ahead = walk_ahead(book_root, also=functools.partial(page_sizes, out))
+    from casebook.site import build_site
+    from casebook.site.build import check_out
+    from casebook.site.inputs import load
+    from casebook.site.timeline import CACHE as TIMELINE_CACHE
+    from casebook.site.timeline import read_timelines
+
     check_out(book_root, out)  # before anything (the history cache) is written there
     fingerprints: dict[str, str] = {}
     if (out / TIMELINE_CACHE).is_file():
         # Reading the commits since the last build is quick Python work: in a thread beside
         # the loader it would only take turns with it (and slow its many small reads down).
         timelines = read_timelines(book_root, out)
-        book, problems = load(book_root, fingerprints=fingerprints)
+        book, problems = load(book_root, fingerprints=fingerprints, ahead=ahead)
     else:
         # git reads the whole history in its own processes while Python loads the book.
         with ThreadPoolExecutor(1) as pool:
             history = pool.submit(read_timelines, book_root, out)
-            book, problems = load(book_root, fingerprints=fingerprints)
+            book, problems = load(book_root, fingerprints=fingerprints, ahead=ahead)
             timelines = history.result()
     if problems:
         echo_problems(problems)
@@ -59,7 +67,8 @@ def site(book_root: Path, today: date | None, out: Path | None, strict: bool) ->
                    "the pages show what could be read", err=True)
     as_of = today or clock_today(book.settings.timezone)
     built = build_site(book_root, out=out, today=as_of, book=book, timelines=timelines,
-                       fingerprints=fingerprints)
+                       fingerprints=fingerprints,
+                       page_sizes=ahead.also() if ahead is not None else None)
     report = built.report
     click.echo(
         f"site as of {as_of.isoformat()}: {len(report.written)} written, "

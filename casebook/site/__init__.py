@@ -6,7 +6,18 @@ the overview and forecast, `debtorpage` a debtor's page (with the letters read f
 folder); `caseparts` is what each case brings to a build, kept in the build cache.
 """
 
-from .build import Built, build_site
-from .writer import Report
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["Built", "Report", "build_site"]
+_HOME = {"Built": "build", "build_site": "build", "Report": "writer"}
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: `casebook site` reads the writer's manifest in a forked
+    # process before it imports the rest of the site's code (`casebook.cli.site`).
+    if name in _HOME:
+        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import jinja2
 
@@ -93,6 +93,7 @@ def build_site(
     timelines: Timelines | None = None,
     jobs: int | None = None,
     fingerprints: dict[str, str] | None = None,
+    page_sizes: Mapping[str, int] | None = None,
 ) -> Built:
     """Build (or bring up to date) the site of the book at `root` in `out`.
 
@@ -101,7 +102,8 @@ def build_site(
     (default: one per CPU, for large builds). `fingerprints`: the loader's per-case
     fingerprints of `book` (`load_book(fingerprints=...)`); with them, what an earlier
     build computed for an unchanged case is taken from the build cache instead of being
-    computed again (read here when the book is).
+    computed again (read here when the book is). `page_sizes`: `writer.page_sizes(out)`,
+    taken just before.
     """
     jobs = jobs or os.cpu_count() or 1
     root = root.resolve()
@@ -126,14 +128,15 @@ def build_site(
     gc.freeze()
     try:
         return _build(root, out, today, book, timelines, fingerprints, env, theme, inp, base,
-                      memo, jobs)
+                      memo, jobs, page_sizes)
     finally:
         gc.unfreeze()
 
 
 def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
            fingerprints: dict[str, str] | None, env: jinja2.Environment, theme: str,
-           inp: Inputs, base: str, memo: BuildCache, jobs: int) -> Built:
+           inp: Inputs, base: str, memo: BuildCache, jobs: int,
+           page_sizes: Mapping[str, int] | None) -> Built:
     checks = {
         cid: check_of(CODE_VERSION, base, fingerprints[cid], *timelines.shas(cid))
         for cid in book.cases if fingerprints and cid in fingerprints
@@ -145,7 +148,7 @@ def _build(root: Path, out: Path, today: date, book: Book, timelines: Timelines,
                  for cid in book.cases}
     whole = digest(base, *(f"{cid}:{key}" for cid, key in sorted(case_keys.items())))
 
-    writer = Writer(out)
+    writer = Writer(out, page_sizes)
     cases = CaseParts(inp, env, case_keys, checks, known, memo.entries)
     blocks = BlockParts(inp, cases, memo.blocks)
 

@@ -20,6 +20,7 @@ from casebook.money.balance import Allocation, allocate
 from casebook.money.claim import CostLine, claim_for
 from casebook.record.history import History
 from casebook.book.load import load_book
+from casebook.book.parallelload import WalkAhead
 from casebook.book.model import Book, Case, Channel
 from casebook.book.wording import Text, english
 from casebook.engine.portfolio import BUCKETS, CaseFigures, Portfolio, case_figures, portfolio
@@ -78,9 +79,10 @@ class ClaimView:
     warnings: tuple[str, ...]
 
 
-def load(root: Path, *, fingerprints: dict[str, str] | None = None) -> tuple[Book, list]:
+def load(root: Path, *, fingerprints: dict[str, str] | None = None,
+         ahead: WalkAhead | None = None) -> tuple[Book, list]:
     """The book and its problems; `fingerprints` receives the loader's per-case ones."""
-    loaded = load_book(root, fingerprints=fingerprints)
+    loaded = load_book(root, fingerprints=fingerprints, ahead=ahead)
     return loaded.book, list(loaded.problems)
 
 
