@@ -2,6 +2,7 @@
 that does the same work without casebook.
 
     python benchmarks/compare.py [--debtors 10000] [--keep DIR] [--reuse DIR] [--only check|site|advance]
+                                 [--repeat N]
 
 Builds the big book once (genhistory.py: N debtors, 3 N commits of history, about
 8.5 files a debtor) and two books where every case has an action due (advance.py: N/5 and
@@ -18,7 +19,9 @@ limit; 1.0 would be the limit itself):
 
 Every command runs as a user runs it: `python -m casebook ...` in a subprocess. `--keep DIR`
 builds the books in DIR and keeps them; `--reuse DIR` takes the books a `--keep` run left
-there (the same --debtors) and skips building them.
+there (the same --debtors) and skips building them. `--repeat N` times every row N times,
+each run of casebook next to a run of its limit, and prints the medians (the ratio is that
+of the medians) with the range of the N runs: this machine's speed drifts within minutes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,12 +49,27 @@ from genhistory import debtor, generate  # noqa: E402
 SITE_TODAY = "2026-01-15"
 MEMORY_LIMIT_MB = 500.0
 ROWS: list[tuple[str, str, str, str]] = []
+REPEAT = 1  # --repeat
 
 
-def row(what: str, figure: float, limit: float, unit: str = "s") -> None:
-    ROWS.append((what, f"{figure:.2f} {unit}", f"{limit:.2f} {unit}",
-                 f"{figure / limit:.1f}" if limit else "-"))
-    print(f"  {what}: {figure:.2f} {unit} (limit {limit:.2f} {unit})", flush=True)
+def row(what: str, figures: float | list[float], limits: float | list[float], unit: str = "s") -> None:
+    """A row of the table: the median of `figures` beside the median of `limits`."""
+    figures = figures if isinstance(figures, list) else [figures]
+    limits = limits if isinstance(limits, list) else [limits]
+    figure, limit = statistics.median(figures), statistics.median(limits)
+
+    def cell(values: list[float], middle: float) -> str:
+        spread = f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else ""
+        return f"{middle:.2f} {unit}{spread}"
+
+    ROWS.append((what, cell(figures, figure), cell(limits, limit),
+                 f"{figure / limit:.2f}" if limit else "-"))
+    print(f"  {what}: {cell(figures, figure)} (limit {cell(limits, limit)})", flush=True)
+
+
+def peak(rss: dict[str, float], what: str, found: float) -> None:
+    """The highest peak RSS of `what` over the repeated runs."""
+    rss[what] = max(rss.get(what, 0.0), found)
 
 
 def timed(args: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
@@ -148,23 +167,37 @@ def read_through(root: Path) -> None:
 def compare_check(root: Path, rss: dict[str, float]) -> None:
     files = len(book_files(root))
     print(f"check, {files} files", flush=True)
-    drop_caches(root)
-    read_through(root)
-    cold, rss["check cold"] = casebook("check", "--book", str(root))
     cores = os.cpu_count() or 1
-    row("check cold vs libyaml alone in 1 process", cold, yaml_floor(root, 1))
-    row(f"check cold vs libyaml alone in {cores} processes", cold, yaml_floor(root, cores))
+    cold, one_core, all_cores = [], [], []
+    for _ in range(REPEAT):
+        drop_caches(root)
+        read_through(root)
+        seconds, found = casebook("check", "--book", str(root))
+        cold.append(seconds)
+        peak(rss, "check cold", found)
+        one_core.append(yaml_floor(root, 1))
+        all_cores.append(yaml_floor(root, cores))
+    row("check cold vs libyaml alone in 1 process", cold, one_core)
+    row(f"check cold vs libyaml alone in {cores} processes", cold, all_cores)
 
-    warm, rss["check nothing changed"] = casebook("check", "--book", str(root))
-    status, _ = timed(["git", "status", "--porcelain"], cwd=root)
+    warm, status = [], []
+    for _ in range(REPEAT):
+        seconds, found = casebook("check", "--book", str(root))
+        warm.append(seconds)
+        peak(rss, "check nothing changed", found)
+        status.append(timed(["git", "status", "--porcelain"], cwd=root)[0])
     row("check nothing changed vs git status", warm, status)
 
     one = next(p for p in sorted((root / "cases").iterdir()) if p.is_dir()) / "debtor.yaml"
     kept = one.read_bytes()
+    edit, status = [], []
     try:
-        one.write_bytes(kept + b"# changed by compare.py\n")
-        edit, rss["check one file changed"] = casebook("check", "--book", str(root))
-        status, _ = timed(["git", "status", "--porcelain"], cwd=root)
+        for n in range(REPEAT):
+            one.write_bytes(kept + f"# changed by compare.py ({n})\n".encode())
+            seconds, found = casebook("check", "--book", str(root))
+            edit.append(seconds)
+            peak(rss, "check one file changed", found)
+            status.append(timed(["git", "status", "--porcelain"], cwd=root)[0])
         row("check one file changed vs git status", edit, status)
     finally:
         one.write_bytes(kept)
@@ -177,38 +210,49 @@ def compare_site(root: Path, debtors: int, rss: dict[str, float], scratch: Path)
     drop_caches(root)
     site = ("site", "--book", str(root), "--out", str(out), "--today", SITE_TODAY)
     full, rss["site full build"] = casebook(*site, ok=(0,))
-    case = debtor(debtors // 2)
-    rel = f"cases/{case.id}/payments/{SITE_TODAY}-compare.yaml"
-    (root / rel).write_text(f'date: {SITE_TODAY}\namount: "25.00"\ninvoice: {case.invoices[0]}\n')
-    git(root, "add", "--", rel)
-    git(root, "-c", "user.name=bench", "-c", "user.email=bench@example", "commit", "-q", "-m",
-        f"{case.id}: payment received")
+    ones, made = [], 0
     try:
-        one, rss["site one case changed"] = casebook(*site, ok=(0,))
-        row("site one case changed vs full build", one, full)
+        for n in range(REPEAT):
+            # A payment in another case each time, committed, then the rebuild.
+            case = debtor(debtors // 2 + n)
+            rel = f"cases/{case.id}/payments/{SITE_TODAY}-compare.yaml"
+            (root / rel).write_text(f'date: {SITE_TODAY}\namount: "25.00"\ninvoice: {case.invoices[0]}\n')
+            git(root, "add", "--", rel)
+            git(root, "-c", "user.name=bench", "-c", "user.email=bench@example", "commit", "-q",
+                "-m", f"{case.id}: payment received")
+            made += 1
+            seconds, found = casebook(*site, ok=(0,))
+            ones.append(seconds)
+            peak(rss, "site one case changed", found)
+        row("site one case changed vs full build", ones, full)
     finally:  # the book as it was, for --reuse
-        git(root, "reset", "-q", "--hard", "HEAD~1")
+        if made:
+            git(root, "reset", "-q", "--hard", f"HEAD~{made}")
 
 
 def compare_advance(pristine: Path, count: int, rss: dict[str, float], scratch: Path) -> None:
     print(f"advance, {count} due actions", flush=True)
-    work = scratch / f"advance-{count}"
-    shutil.rmtree(work, ignore_errors=True)
-    subprocess.run(["cp", "-a", str(pristine), str(work)], check=True)
-    seconds, rss[f"advance {count}"] = casebook(
-        "advance", "--today", advance_bench.TODAY.isoformat(), "--book", str(work), ok=(0,))
-    commits = int(git(work, "rev-list", "--count", "HEAD")) - 1
-    assert commits == count, (commits, count)
-    floor_dir = scratch / f"floor-{count}"
-    floor_dir.mkdir()
-    row(f"advance {count} due actions vs git fast-import", seconds,
-        advance_bench.fast_import_floor(work, floor_dir))
-    # Nothing is deleted between two timed rows (the scratch folder goes at the end of the
-    # run). On a file system without a journal (this machine's ext4 has none) a new inode is
-    # not taken from those freed in the last 60 to 360 seconds, and each file created looks
-    # at every one of them again: after the 2,000-case row's copies were removed, creating a
-    # file in the next row cost 0.4-1 ms of kernel time instead of 0.05 ms (perf:
-    # `recently_deleted` under `ext4_create`).
+    figures, limits = [], []
+    # Every copy is made before the first run: nothing is deleted between two timed runs
+    # (the scratch folder goes at the end). On a file system without a journal (this
+    # machine's ext4 has none) a new inode is not taken from those freed in the last 60 to
+    # 360 seconds, and each file created looks at every one of them again: after the
+    # 2,000-case row's copies were removed, creating a file in the next row cost 0.4-1 ms
+    # of kernel time instead of 0.05 ms (perf: `recently_deleted` under `ext4_create`).
+    works = [scratch / f"advance-{count}-{n}" for n in range(REPEAT)]
+    for work in works:
+        subprocess.run(["cp", "-a", str(pristine), str(work)], check=True)
+    for n, work in enumerate(works):
+        seconds, found = casebook(
+            "advance", "--today", advance_bench.TODAY.isoformat(), "--book", str(work), ok=(0,))
+        figures.append(seconds)
+        peak(rss, f"advance {count}", found)
+        commits = int(git(work, "rev-list", "--count", "HEAD")) - 1
+        assert commits == count, (commits, count)
+        floor_dir = scratch / f"floor-{count}-{n}"
+        floor_dir.mkdir()
+        limits.append(advance_bench.fast_import_floor(work, floor_dir))
+    row(f"advance {count} due actions vs git fast-import", figures, limits)
 
 
 def main() -> None:
@@ -218,7 +262,11 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="the books a --keep run left here")
     parser.add_argument("--only", choices=("check", "site", "advance"), action="append",
                         help="these rows only (default: all)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="time every row N times and print the medians (default 1)")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
     only = set(args.only or ("check", "site", "advance"))
     scratch = Path(tempfile.mkdtemp(prefix="casebook-compare-"))
     base = args.reuse or args.keep or scratch / "books"
@@ -237,7 +285,7 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\n{args.debtors} debtors; machine: {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"load average {os.getloadavg()[0]:.1f}; median of {REPEAT} run(s) a row")
     widths = [max(len(r[i]) for r in ROWS + [("what", "figure", "limit", "ratio")]) for i in range(4)]
     for line in [("what", "figure", "limit", "ratio"), *ROWS]:
         print(", ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
