@@ -33,7 +33,7 @@ import signal
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from casebook.book.crashpoints import crash_point
 from casebook.book.model import Book
@@ -123,7 +123,10 @@ def advance(
         dirty = {path for code, path in status if code != "??" or os.path.lexists(root / path)}
         plan(store, book, problems, case_ids, today, report, dirty)
         due_now = actions_due(book, report, case_ids, today)
-        pending: list[tuple[DueAction, Mapping[str, Any], Any, str]] = []  # files: bytes or Staged
+        # The names of each action's files only: their contents (the compressed blobs with
+        # them) are the batch's until it is flushed, and kept to the end of the run they
+        # were half of its memory at 10,000 actions (150 MB).
+        pending: list[tuple[DueAction, tuple[str, ...], Any, str]] = []
         if due_now:
             # One batch for the whole run; commits reach the branch (and their files the
             # working tree) when the batch is flushed, at the latest at its end.
@@ -138,11 +141,11 @@ def advance(
                         # not inherit the pipes of the `git cat-file` this starts.
                         batch.prefetch(f"{book.cases[d.case_id].folder}/actions" for d in due_now)
                     sha = batch.commit(files, message, author=book.settings.operator, when=when)
-                    pending.append((due, files, sha, total))
+                    pending.append((due, tuple(sorted(files)), sha, total))
                     _crash_hook("after", number)
                     crash_point("advance:after-commit")
                 next(rendered, None)  # the rendering workers leave as they should
-        report.taken = [Taken(due, tuple(sorted(files)), str(sha), total) for due, files, sha, total in pending]
+        report.taken = [Taken(due, names, str(sha), total) for due, names, sha, total in pending]
         if send_mail and pending:
             # Emails leave only once their actions are committed. Sending needs the
             # settings and the committed .eml files, not a fresh book.
