@@ -26,6 +26,7 @@ from casebook.book.model import Book, Case
 from casebook.book.resources import shipped
 from casebook.book.stabletext import stable
 from casebook.letters.templating import environment, render, source
+from casebook.money import workdays
 from casebook.site import context, debtorpage, inputs
 from casebook.site.cache import CODE_VERSION, BuildCache, check_of, compiled_templates
 from casebook.site.caseparts import BlockParts, CaseParts
@@ -218,9 +219,12 @@ def _in_parallel(writer: Writer, cases: CaseParts, stale: list[str], jobs: int,
     todo = sorted(set(stale) | set(unknown))
     try:
         with fork.Pool(jobs) as pool:
-            for done, entries in pool.map(_work, [todo[i::jobs] for i in range(jobs)]):
+            for done, entries, holidays in pool.map(_work, [todo[i::jobs] for i in range(jobs)]):
                 writer.done.update(done)
                 cases.fresh.update(entries)
+                # Kept by the command for the next one (`casebook.cli.holidaycache`): the
+                # first rebuild after a full build imported the holidays package again.
+                workdays.remember(holidays)
     finally:
         _JOB = None
 
@@ -232,7 +236,7 @@ def _case_of_path(path: str) -> str | None:
     return rest[:-5] if "/" not in rest and rest.endswith(".html") else rest.split("/", 1)[0]
 
 
-def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, Any]]:
+def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, Any], dict]:
     assert _JOB is not None
     writer, cases, by_case = _JOB
     done: dict[str, tuple[str, int]] = {}
@@ -241,7 +245,7 @@ def _work(case_ids: list[str]) -> tuple[dict[str, tuple[str, int]], dict[str, An
         entries[cid] = cases.entry(cid)
         if cid in by_case:
             done.update(writer.render_pages(by_case[cid]))
-    return done, entries
+    return done, entries, workdays.computed()
 
 
 def _case_key(inp: Inputs, case: Case, base: str) -> str:

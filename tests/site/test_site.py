@@ -438,6 +438,19 @@ def test_parallel_build_writes_the_same_site(site_book: Path, tmp_path: Path,
     assert serial == forked
 
 
+def test_a_parallel_build_keeps_the_holidays_its_workers_computed(
+        site_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command keeps what this process knows (`casebook.cli.holidaycache`): without the
+    # workers' sets, the first rebuild after a full build imported `holidays` again.
+    from casebook.money import workdays
+    from casebook.site import build as site_build
+
+    monkeypatch.setattr(workdays, "_KNOWN", {})
+    monkeypatch.setattr(site_build, "PARALLEL_FROM", 1)
+    build_site(site_book, out=tmp_path / "forked", today=TODAY, jobs=2)
+    assert ("BE", TODAY.year) in workdays.computed()
+
+
 def test_long_lists_are_cut_and_counted(site_book: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from casebook.site import parts
