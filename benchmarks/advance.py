@@ -78,11 +78,15 @@ def make_book(root: Path, debtors: int) -> None:
 def fast_import_floor(root: Path, scratch: Path) -> float:
     """Seconds for `git fast-import` to write the same commits into a copy of the base."""
     base = git(root, "rev-list", "--max-parents=0", "HEAD").strip()
-    stream = subprocess.run(["git", "fast-export", "--no-data", f"{base}..HEAD"], cwd=root,
-                            check=True, capture_output=True).stdout
-    del stream  # only checks that the range is exportable
-    export = subprocess.run(["git", "fast-export", "--reference-excluded-parents", f"{base}..main"],
-                            cwd=root, check=True, capture_output=True).stdout
+    subprocess.run(["git", "fast-export", "--no-data", f"{base}..HEAD"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL)  # only checks that the range is exportable
+    # The stream goes through a file, not this process's memory: a command started later
+    # by this process would report this process's peak as its own (a child's peak RSS
+    # counts the memory it had before `exec`, and with vfork that is this process's).
+    export = scratch / "export.stream"
+    with open(export, "wb") as stream:
+        subprocess.run(["git", "fast-export", "--reference-excluded-parents", f"{base}..main"],
+                       cwd=root, check=True, stdout=stream)
     clone = scratch / "floor"
     git(scratch, "clone", "-q", "--no-checkout", str(root), str(clone))
     git(clone, "update-ref", "refs/heads/main", base)
@@ -90,9 +94,10 @@ def fast_import_floor(root: Path, scratch: Path) -> float:
         git(clone, "update-ref", "-d", ref)
     git(clone, "reflog", "expire", "--expire=now", "--all")
     git(clone, "gc", "-q", "--prune=now")
-    started = time.perf_counter()
-    subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=clone, input=export, check=True)
-    return time.perf_counter() - started
+    with open(export, "rb") as stream:
+        started = time.perf_counter()
+        subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=clone, stdin=stream, check=True)
+        return time.perf_counter() - started
 
 
 def main() -> None:
