@@ -11,9 +11,11 @@ saves, and the loop stays in this process.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
@@ -241,6 +243,17 @@ class WalkAhead:
                               if layout is not None})
             self._found = {name: fingerprint for name, (fingerprint, _) in zip(self._names, found)}
         return self._found
+
+    def close(self) -> None:
+        """Stop the walking processes not asked yet (the command failed before it needed
+        the walk): none is left waiting on its pipe, no pipe left open."""
+        for _, pid, pipe in self._shares:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(pipe)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self._shares = []
 
     def also(self) -> Any:
         """What `also` (given to `walk_ahead`) returned in the last walking process (or

@@ -80,6 +80,19 @@ def test_a_failed_walking_process_is_walked_again_here(root, monkeypatch, how):
     assert ahead.also() == 7
 
 
+def test_a_walk_ahead_not_taken_leaves_no_process_and_no_pipe(root):
+    ahead = parallelload.walk_ahead(root, also=lambda: 1)
+    assert ahead is not None
+    children = [(pid, pipe) for _, pid, pipe in ahead._shares]
+    ahead.close()
+    for pid, pipe in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        with pytest.raises(OSError):
+            os.fstat(pipe)
+    ahead.close()  # twice is harmless
+
+
 def test_no_walk_ahead_for_a_small_or_a_cold_book(root, monkeypatch, tmp_path):
     monkeypatch.setattr(parallelload, "PARALLEL_MIN_CASES", len(CASES) + 1)
     assert parallelload.walk_ahead(root) is None
