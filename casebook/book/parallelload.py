@@ -194,7 +194,13 @@ def warm_fingerprints(root: Path, names: list[str]) -> list[str | None]:
     folder walked from the layout its last walk kept (`statwalk`), in
     `.git/casebook/walk-cache*.pickle`: for the warm runs of check, site and the rest."""
     store = SplitPickle(cache_folder(root), WALK_CACHE, CACHE_VERSION)
-    found = walks(root, names, store.entries)
+    return _kept(store, names, walks(root, names, store.entries))
+
+
+def _kept(store: SplitPickle, names: list[str],
+          found: list[tuple[str | None, Layout | None]]) -> list[str | None]:
+    """The fingerprints of a walk of `names` (`walks`' pairs), the layouts it found kept
+    in `store` for the next walk."""
     store.save({name: layout for name, (_, layout) in zip(names, found) if layout is not None})
     return [fingerprint for fingerprint, _ in found]
 
@@ -208,6 +214,12 @@ def walks(root: Path, names: list[str], layouts: Mapping[str, Layout]) -> list[t
         found = _over_cores(_walk_chunk, root, names)
     finally:
         _LAYOUTS = {}
+    return _given(names, found, layouts)
+
+
+def _given(names: list[str], found: list[tuple[str | None, Any]],
+           layouts: Mapping[str, Layout]) -> list[tuple[str | None, Layout | None]]:
+    """`_walk_share`'s pairs with each `_SAME` replaced by the layout it stands for."""
     return [(fingerprint, layouts.get(name) if layout == _SAME else layout)
             for name, (fingerprint, layout) in zip(names, found)]
 
@@ -237,11 +249,9 @@ class WalkAhead:
                 if also is not None:
                     self._also_found, self._also = also, None
             self._shares = []
-            layouts = self._store.entries
-            self._store.save({name: layouts.get(name) if layout == _SAME else layout
-                              for name, (_, layout) in zip(self._names, found)
-                              if layout is not None})
-            self._found = {name: fingerprint for name, (fingerprint, _) in zip(self._names, found)}
+            prints = _kept(self._store, self._names,
+                           _given(self._names, found, self._store.entries))
+            self._found = dict(zip(self._names, prints))
         return self._found
 
     def close(self) -> None:
